@@ -1,0 +1,35 @@
+# Every target runs on the Node 24 that `make setup` installs into node_modules (npm's node package).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+NODE := node_modules/.bin/node
+FORMAT ?= short
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help setup dev demo test lint format bench typecheck
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: ## install system packages (ffmpeg, espeak-ng, fonts, redis) and npm dependencies when missing
+	@scripts/setup.sh
+
+dev: setup ## run gateway (127.0.0.1:3000), imagegen and renderer in the foreground
+	@$(NODE) scripts/dev.ts
+
+demo: setup ## make a video from the bundled sample story; prints the MP4's path last (FORMAT=short|standard|long)
+	@$(NODE) scripts/demo.ts --format $(FORMAT)
+
+test: setup ## type-check, lint and run every test
+	@tsc -p tsconfig.json
+	@biome check .
+	@vitest run
+
+lint: setup ## biome (lint + format check) and the type checker
+	@biome check .
+	@tsc -p tsconfig.json
+
+format: setup ## fix formatting and safe lint findings
+	@biome check --write .
+
+bench: setup ## render a 60 s short through the renderer and with one hand-written ffmpeg command
+	@$(NODE) scripts/bench.ts
