@@ -1,3 +1,4 @@
+export * from "./server.ts";
 export interface ShutdownLogger {
   info(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
