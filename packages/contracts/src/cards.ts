@@ -54,6 +54,12 @@ export type CardSpec = z.infer<typeof cardSpecSchema>;
 export const cardsRequestSchema = z.object({
   format: formatSchema,
   theme: themeSchema.default("dark"),
+  /**
+   * Seed of the generated background that every full-frame card (title, comment, text) is drawn
+   * over; the `background` card with the same seed is that same image, so scenes do not jump.
+   * Absent: a fixed default seed.
+   */
+  backgroundSeed: shortText(128).optional(),
   cards: z.array(cardSpecSchema).min(1).max(64),
 });
 export type CardsRequest = z.infer<typeof cardsRequestSchema>;
