@@ -1,0 +1,129 @@
+import type { WordTiming } from "@video-service/contracts";
+import type { EspeakEvent } from "./espeak.native.ts";
+
+interface Token {
+  text: string;
+  /** Code-point range [start, end) in the input. */
+  start: number;
+  end: number;
+}
+
+/** Whitespace-separated tokens of the text with their code-point ranges (espeak counts code points). */
+export function tokenize(text: string): Token[] {
+  const codePoints = Array.from(text);
+  const tokens: Token[] = [];
+  let start = -1;
+  for (let i = 0; i <= codePoints.length; i++) {
+    const isSpace = i === codePoints.length || /\s/u.test(codePoints[i] ?? " ");
+    if (!isSpace && start < 0) start = i;
+    if (isSpace && start >= 0) {
+      tokens.push({ text: codePoints.slice(start, i).join(""), start, end: i });
+      start = -1;
+    }
+  }
+  return tokens;
+}
+
+/** Analysis frame for finding where sound starts and stops inside a word's slot. */
+const FRAME_SECONDS = 0.005;
+
+/**
+ * Per-word timings from espeak-ng's WORD/END events and the synthesised samples.
+ *
+ * espeak reports when each word starts (to the millisecond, it is the synthesiser's own clock) but
+ * not when it ends; a word's slot runs to the next word or clause end, and includes the pause that
+ * follows a comma or full stop. So each slot is trimmed to the frames that carry sound: the word
+ * ends where its sound ends, and starts where its sound starts (a stop consonant's closure is
+ * silence). Words are the input's whitespace-separated tokens, punctuation included, so captions
+ * show the original wording; one token that espeak speaks as several words ("123", "日本語") gets
+ * one timing, and tokens espeak does not speak (a lone "—") get none.
+ */
+export function wordTimingsFromEvents(o: {
+  text: string;
+  events: readonly EspeakEvent[];
+  samples: Int16Array;
+  sampleRate: number;
+}): WordTiming[] {
+  const tokens = tokenize(o.text);
+  const totalSamples = o.samples.length;
+  const toSample = (ms: number) => Math.min(totalSamples, Math.max(0, Math.round((ms / 1000) * o.sampleRate)));
+
+  // One slot per spoken token, in order: the first WORD event that lands in a token opens it.
+  const slots: { token: Token; start: number }[] = [];
+  let tokenIndex = 0;
+  for (const event of o.events) {
+    if (event.type !== "word") continue;
+    const position = event.textPosition - 1;
+    // The token containing the position, or the last one before it (espeak sometimes points at the
+    // space after a symbol it reads as two words).
+    while (tokenIndex + 1 < tokens.length && (tokens[tokenIndex + 1]?.start ?? Infinity) <= position) tokenIndex++;
+    const token = tokens[tokenIndex];
+    if (!token || position < token.start - 1) continue;
+    if (slots.at(-1)?.token === token) continue;
+    slots.push({ token, start: toSample(event.audioMs) });
+  }
+
+  const boundaries = o.events
+    .filter((event) => event.type === "end" || event.type === "sentence")
+    .map((event) => toSample(event.audioMs));
+  const threshold = silenceThreshold(o.samples);
+  const frame = Math.max(1, Math.round(FRAME_SECONDS * o.sampleRate));
+
+  const words: WordTiming[] = [];
+  for (const [i, slot] of slots.entries()) {
+    const nextWord = slots[i + 1]?.start ?? totalSamples;
+    const nextBoundary = boundaries.find((b) => b > slot.start) ?? totalSamples;
+    const slotEnd = Math.max(slot.start, Math.min(nextWord, nextBoundary));
+    const sound = soundSpan({ samples: o.samples, from: slot.start, to: slotEnd, frame, threshold });
+    const start = sound?.start ?? slot.start;
+    const end = sound?.end ?? slotEnd;
+    words.push({
+      text: slot.token.text,
+      start: roundMs(start / o.sampleRate),
+      end: roundMs(Math.max(end, Math.min(slotEnd, start + frame)) / o.sampleRate),
+    });
+  }
+  return words;
+}
+
+/** Frames whose peak is below 2 % of the clip's peak (about −34 dB) count as silence. */
+function silenceThreshold(samples: Int16Array): number {
+  let peak = 0;
+  for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+  return Math.max(64, peak * 0.02);
+}
+
+/** First and last sample of the frames in [from, to) that carry sound, or undefined if all are silent. */
+function soundSpan(o: {
+  samples: Int16Array;
+  from: number;
+  to: number;
+  frame: number;
+  threshold: number;
+}): { start: number; end: number } | undefined {
+  const loud = (at: number) => {
+    const end = Math.min(o.to, at + o.frame);
+    for (let i = at; i < end; i++) if (Math.abs(o.samples[i] ?? 0) > o.threshold) return true;
+    return false;
+  };
+  let start = -1;
+  for (let at = o.from; at < o.to; at += o.frame) {
+    if (loud(at)) {
+      start = at;
+      break;
+    }
+  }
+  if (start < 0) return undefined;
+  let end = o.to;
+  for (let at = o.to - o.frame; at >= start; at -= o.frame) {
+    if (loud(Math.max(start, at))) {
+      end = Math.min(o.to, at + o.frame);
+      break;
+    }
+  }
+  return { start, end };
+}
+
+function roundMs(seconds: number): number {
+  return Math.round(seconds * 1000) / 1000;
+}
