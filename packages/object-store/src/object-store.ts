@@ -56,3 +56,13 @@ export class InvalidObjectKeyError extends Error {
     super(`invalid object key: ${JSON.stringify(key)}`);
   }
 }
+
+/** A byte range that starts beyond the object's end or is reversed (S3 answers 416 InvalidRange). */
+export class InvalidRangeError extends Error {
+  override readonly name = "InvalidRangeError";
+  readonly key: string;
+  constructor(key: string, range: { start: number; end?: number }) {
+    super(`invalid byte range ${range.start}-${range.end ?? ""} for object ${key}`);
+    this.key = key;
+  }
+}
