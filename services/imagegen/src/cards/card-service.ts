@@ -1,0 +1,112 @@
+import {
+  type CardSpec,
+  type CardsRequest,
+  type CardsResponse,
+  type RenderedCard,
+  storageKeys,
+} from "@video-service/contracts";
+import type { Logger } from "@video-service/logger";
+import type { ObjectStore } from "@video-service/object-store";
+import { DEFAULT_BACKGROUND_SEED, renderBackground } from "./background.ts";
+import { cardCacheKey } from "./cache-key.ts";
+import { createLimiter } from "./concurrency.ts";
+import { type CardContext, cardCanvas, renderCard } from "./render-card.ts";
+import type { RawImage } from "./sharp-engine.ts";
+
+export interface CardServiceOptions {
+  store: ObjectStore;
+  logger: Logger;
+  /** Cards drawn at the same time across all requests (CPU-bound: one per core). */
+  concurrency: number;
+}
+
+export interface CardService {
+  /** Renders (or finds in the cache) every card of a request; results in request order. */
+  renderCards(request: CardsRequest): Promise<CardsResponse>;
+}
+
+/**
+ * Cards are content-addressed: the key is the hash of everything that decides their pixels, so a
+ * card already in the store is returned without drawing, and identical cards requested at the
+ * same time (in one batch or concurrent requests) are drawn once.
+ */
+export function createCardService({ store, logger, concurrency }: CardServiceOptions): CardService {
+  const limit = createLimiter(concurrency);
+  const inFlight = new Map<string, Promise<RenderedCard>>();
+
+  const ensureCard = (card: CardSpec, request: CardsRequest, context: CardContext): Promise<RenderedCard> => {
+    const canvas = cardCanvas(card.kind, request.format);
+    const hash = cardCacheKey({
+      format: request.format,
+      theme: request.theme,
+      backgroundSeed: context.backgroundSeed,
+      card,
+    });
+    const key = storageKeys.cachedImage(hash, canvas.extension);
+    const pending = inFlight.get(key);
+    if (pending) return pending;
+
+    const produce = async (): Promise<RenderedCard> => {
+      const existing = await store.head(key);
+      if (existing) return { key, width: canvas.width, height: canvas.height, bytes: existing.size, cached: true };
+      const started = performance.now();
+      const image = await limit(() => renderCard(card, context));
+      await store.put(key, image.data, { contentType: image.contentType });
+      logger.debug(
+        { kind: card.kind, key, bytes: image.data.length, ms: Math.round(performance.now() - started) },
+        "card rendered",
+      );
+      return { key, width: image.width, height: image.height, bytes: image.data.length, cached: false };
+    };
+    const result = produce().finally(() => inFlight.delete(key));
+    inFlight.set(key, result);
+    return result;
+  };
+
+  return {
+    async renderCards(request) {
+      const started = performance.now();
+      const context: CardContext = {
+        format: request.format,
+        theme: request.theme,
+        backgroundSeed: request.backgroundSeed ?? DEFAULT_BACKGROUND_SEED,
+        background: memoisedBackground(request),
+      };
+      const cards = await Promise.all(request.cards.map((card) => ensureCard(card, request, context)));
+      const rendered = cards.filter((card) => !card.cached).length;
+      logger.info(
+        {
+          format: request.format,
+          theme: request.theme,
+          cards: cards.length,
+          rendered,
+          cached: cards.length - rendered,
+          ms: Math.round(performance.now() - started),
+        },
+        "cards ready",
+      );
+      return { cards };
+    },
+  };
+}
+
+/**
+ * Within one request, every full-frame card is drawn over the same background: it is rasterised
+ * once. Only the request's own seed is kept (background cards with other seeds are drawn each
+ * time), so a batch holds at most one or two full-frame bitmaps.
+ */
+function memoisedBackground(request: CardsRequest): CardContext["background"] {
+  const sharedSeed = request.backgroundSeed ?? DEFAULT_BACKGROUND_SEED;
+  const memo = new Map<string, Promise<RawImage>>();
+  return ({ seed, width, height }) => {
+    const draw = () => renderBackground({ seed, theme: request.theme, width, height });
+    if (seed !== sharedSeed) return draw();
+    const memoKey = `${width}x${height}`;
+    let image = memo.get(memoKey);
+    if (!image) {
+      image = draw();
+      memo.set(memoKey, image);
+    }
+    return image;
+  };
+}
