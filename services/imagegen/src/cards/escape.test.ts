@@ -7,25 +7,25 @@ const HOSTILE = `</text><image href="file:///etc/passwd"/> & 'quotes'`;
 describe.each([
   ["escapePangoMarkup", escapePangoMarkup],
   ["escapeXml", escapeXml],
-])("%s", (_name, escape) => {
+])("%s", (_name, escapeText) => {
   it("escapes the five XML special characters", () => {
-    expect(escape(`& < > " '`)).toBe("&amp; &lt; &gt; &quot; &apos;");
+    expect(escapeText(`& < > " '`)).toBe("&amp; &lt; &gt; &quot; &apos;");
   });
 
   it("leaves no markup in hostile text", () => {
-    const escaped = escape(HOSTILE);
+    const escaped = escapeText(HOSTILE);
     expect(escaped).not.toMatch(/[<>"']/);
     expect(escaped).toBe("&lt;/text&gt;&lt;image href=&quot;file:///etc/passwd&quot;/&gt; &amp; &apos;quotes&apos;");
   });
 
   it("escapes ampersands of existing entities again, so they show literally", () => {
-    expect(escape("&amp;")).toBe("&amp;amp;");
+    expect(escapeText("&amp;")).toBe("&amp;amp;");
   });
 
   it("drops characters XML cannot carry and keeps newlines, tabs, emoji and other scripts", () => {
-    expect(escape("a\u0000b\u0007c\u001Fd\uFFFE")).toBe("abcd");
-    expect(escape("line\n\tnext 😀 日本語 שלום")).toBe("line\n\tnext 😀 日本語 שלום");
-    expect(escape("lone \uD800 surrogate")).toBe("lone \uFFFD surrogate");
+    expect(escapeText("a\u0000b\u0007c\u001Fd\uFFFE")).toBe("abcd");
+    expect(escapeText("line\n\tnext 😀 日本語 שלום")).toBe("line\n\tnext 😀 日本語 שלום");
+    expect(escapeText("lone \uD800 surrogate")).toBe("lone \uFFFD surrogate");
   });
 });
 
