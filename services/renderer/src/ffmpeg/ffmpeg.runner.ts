@@ -1,0 +1,235 @@
+/**
+ * The one module that runs FFmpeg and ffprobe, and the only one that imports fluent-ffmpeg.
+ *
+ * fluent-ffmpeg (archived upstream) is used for what it does well: ffprobe as JSON and the
+ * capability listings. Renders are spawned with node:child_process here instead of
+ * `FfmpegCommand.run()`, because run() re-orders arguments around its own model (inputs → filters
+ * → outputs), spawns `ffmpeg -encoders` before every run to insert `-strict experimental`, parses
+ * progress from human-readable stderr rather than `-progress pipe:1`, and keeps stderr as a count
+ * of lines instead of a byte-bounded tail. Exact argv, machine-readable progress and a bounded
+ * stderr tail are what the renderer needs; swapping the library later touches only this file.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import ffmpeg from "fluent-ffmpeg";
+import { type FfmpegProgress, parseFfmpegProgress } from "./progress.ts";
+
+/** How much of stderr an FfmpegError keeps: FFmpeg states the cause in its last lines. */
+export const STDERR_TAIL_BYTES = 64 * 1024;
+
+export class FfmpegError extends Error {
+  override readonly name = "FfmpegError";
+  readonly exitCode: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stderrTail: string;
+  readonly argv: readonly string[];
+  /** True when the run was cancelled through its AbortSignal. */
+  readonly aborted: boolean;
+  constructor(options: {
+    message: string;
+    exitCode: number | null;
+    signal: NodeJS.Signals | null;
+    stderrTail: string;
+    argv: readonly string[];
+    aborted: boolean;
+    cause?: unknown;
+  }) {
+    super(options.message, { cause: options.cause });
+    this.exitCode = options.exitCode;
+    this.signal = options.signal;
+    this.stderrTail = options.stderrTail;
+    this.argv = options.argv;
+    this.aborted = options.aborted;
+  }
+}
+
+export interface RunFfmpegOptions {
+  args: readonly string[];
+  /** Cancels the run: SIGTERM at once, SIGKILL after `killGraceMs`. */
+  signal?: AbortSignal | undefined;
+  /** Called for each `-progress` block (the args must include `-progress pipe:1`). */
+  onProgress?: ((progress: FfmpegProgress) => void) | undefined;
+  killGraceMs?: number | undefined;
+  ffmpegPath?: string | undefined;
+}
+
+/** Runs FFmpeg to completion. Resolves on exit 0; rejects with FfmpegError otherwise (also when aborted). */
+export function runFfmpeg({
+  args,
+  signal,
+  onProgress,
+  killGraceMs = 2000,
+  ffmpegPath = "ffmpeg",
+}: RunFfmpegOptions): Promise<void> {
+  const argv = [ffmpegPath, ...args];
+  if (signal?.aborted) {
+    return Promise.reject(
+      new FfmpegError({
+        message: "ffmpeg was not started: aborted",
+        exitCode: null,
+        signal: null,
+        stderrTail: "",
+        argv,
+        aborted: true,
+      }),
+    );
+  }
+  return new Promise((resolve, reject) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(ffmpegPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (cause) {
+      reject(
+        new FfmpegError({
+          message: "ffmpeg could not be started",
+          exitCode: null,
+          signal: null,
+          stderrTail: "",
+          argv,
+          aborted: false,
+          cause,
+        }),
+      );
+      return;
+    }
+    let stderrTail = "";
+    let progressRest = "";
+    let aborted = false;
+    let spawnError: unknown;
+    let killTimer: NodeJS.Timeout | undefined;
+
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (text: string) => {
+      stderrTail += text;
+      if (stderrTail.length > STDERR_TAIL_BYTES * 2) stderrTail = stderrTail.slice(-STDERR_TAIL_BYTES);
+    });
+    child.stdout?.setEncoding("utf8");
+    child.stdout?.on("data", (text: string) => {
+      const parsed = parseFfmpegProgress(progressRest + text);
+      progressRest = parsed.rest.length > 65_536 ? "" : parsed.rest;
+      if (onProgress) for (const block of parsed.blocks) onProgress(block);
+    });
+
+    const onAbort = () => {
+      aborted = true;
+      child.kill("SIGTERM");
+      killTimer = setTimeout(() => child.kill("SIGKILL"), killGraceMs);
+      killTimer.unref();
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+
+    child.once("error", (error) => {
+      spawnError = error;
+    });
+    // "close" comes after the process exited AND its pipes closed: nothing is left behind.
+    child.once("close", (exitCode, exitSignal) => {
+      signal?.removeEventListener("abort", onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      if (exitCode === 0 && !aborted && spawnError === undefined) {
+        resolve();
+        return;
+      }
+      const tail = stderrTail.slice(-STDERR_TAIL_BYTES);
+      const reason = aborted
+        ? "ffmpeg was cancelled"
+        : spawnError !== undefined
+          ? `ffmpeg could not be started: ${String(spawnError)}`
+          : exitSignal
+            ? `ffmpeg was killed by ${exitSignal}`
+            : `ffmpeg exited with code ${exitCode}: ${lastLine(tail)}`;
+      reject(
+        new FfmpegError({
+          message: reason,
+          exitCode,
+          signal: exitSignal,
+          stderrTail: tail,
+          argv,
+          aborted,
+          cause: spawnError,
+        }),
+      );
+    });
+  });
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split("\n");
+  return (lines.at(-1) ?? "").trim();
+}
+
+/** ffprobe's streams and format, as plain records (turned into MediaInfo by probe.ts). */
+export interface RawProbe {
+  streams: Record<string, unknown>[];
+  format: Record<string, unknown>;
+}
+
+/** Runs ffprobe (-show_streams -show_format) through fluent-ffmpeg. */
+export function ffprobeRaw(filePath: string): Promise<RawProbe> {
+  return new Promise((resolve, reject) => {
+    ffmpeg.ffprobe(filePath, (error: unknown, data) => {
+      if (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      resolve({
+        streams: data.streams as unknown as Record<string, unknown>[],
+        format: data.format as unknown as Record<string, unknown>,
+      });
+    });
+  });
+}
+
+/** What this FFmpeg build can do, checked once at start-up and shown on /readyz. */
+export interface FfmpegCapabilities {
+  ok: boolean;
+  encoders: { libx264: boolean; aac: boolean };
+  filters: { ass: boolean; xfade: boolean; loudnorm: boolean; sidechaincompress: boolean; amix: boolean };
+  /** Names of the required features that are missing. */
+  missing: string[];
+  error?: string;
+}
+
+function listing<T extends object>(load: (callback: (error: unknown, result: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    load((error, result) => {
+      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      else resolve(result);
+    });
+  });
+}
+
+/** Runs `ffmpeg -encoders` and `-filters` (via fluent-ffmpeg) and checks what a render needs. */
+export async function probeCapabilities(): Promise<FfmpegCapabilities> {
+  try {
+    const [encoders, filters] = await Promise.all([
+      listing<Record<string, unknown>>((callback) => ffmpeg.getAvailableEncoders(callback)),
+      listing<Record<string, unknown>>((callback) => ffmpeg.getAvailableFilters(callback)),
+    ]);
+    const result = {
+      encoders: { libx264: "libx264" in encoders, aac: "aac" in encoders },
+      filters: {
+        ass: "ass" in filters,
+        xfade: "xfade" in filters,
+        loudnorm: "loudnorm" in filters,
+        sidechaincompress: "sidechaincompress" in filters,
+        amix: "amix" in filters,
+      },
+    };
+    const missing = [
+      ...Object.entries(result.encoders)
+        .filter(([, present]) => !present)
+        .map(([name]) => `encoder ${name}`),
+      ...Object.entries(result.filters)
+        .filter(([, present]) => !present)
+        .map(([name]) => `filter ${name}`),
+    ];
+    return { ok: missing.length === 0, ...result, missing };
+  } catch (error) {
+    return {
+      ok: false,
+      encoders: { libx264: false, aac: false },
+      filters: { ass: false, xfade: false, loudnorm: false, sidechaincompress: false, amix: false },
+      missing: ["ffmpeg"],
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+}

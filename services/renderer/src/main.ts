@@ -1,0 +1,68 @@
+import { loadConfig, redactConfig } from "@video-service/config";
+import { createLogger } from "@video-service/logger";
+import { installShutdown } from "@video-service/shutdown";
+import { initTelemetry } from "@video-service/telemetry";
+import { rendererConfigSchema } from "./config.ts";
+
+const config = loadConfig(rendererConfigSchema);
+const logger = createLogger({ service: "renderer", level: config.logLevel });
+// Telemetry first: its http and aws-sdk instrumentations patch those modules as they load, so
+// everything that uses them is imported afterwards.
+const telemetry = initTelemetry({ serviceName: "renderer", otlpEndpoint: config.otlpEndpoint, logger });
+
+const [
+  { createApp, createRenderAdmission },
+  { probeCapabilities },
+  { createObjectStore },
+  { listen },
+  { createEspeakEngine },
+] = await Promise.all([
+  import("./app.ts"),
+  import("./ffmpeg/ffmpeg.runner.ts"),
+  import("@video-service/object-store"),
+  import("@video-service/shutdown"),
+  import("./speech/espeak.engine.ts"),
+]);
+
+// Nested secrets (the storage signing key) are left out rather than redacted one by one.
+const { storage, ...flat } = config;
+logger.info({ config: { ...redactConfig(flat), storage: storage.kind } }, "starting renderer");
+const capabilities = await probeCapabilities();
+if (!capabilities.ok) logger.error({ capabilities }, "ffmpeg lacks what renders need; /readyz will fail");
+
+const store = createObjectStore(config.storage);
+const admission = createRenderAdmission({ concurrency: config.renderConcurrency });
+const tts = createEspeakEngine();
+const app = createApp({
+  store,
+  logger,
+  internalToken: config.internalToken,
+  scratchDir: config.scratchDir,
+  renderConcurrency: config.renderConcurrency,
+  admission,
+  capabilities,
+  tts,
+});
+const server = await listen(app, { port: config.port, hostname: config.host });
+logger.info({ url: server.url }, "renderer listening");
+
+installShutdown({
+  logger,
+  // Drain window + abort + close + flush, under the ECS stopTimeout (120 s in the task definition).
+  timeoutMs: config.renderDrainMs + 20_000,
+  steps: [
+    { name: "stop admitting renders", run: () => admission.stopAdmitting() },
+    {
+      name: "drain renders",
+      run: async () => {
+        if (await admission.waitIdle(config.renderDrainMs)) return;
+        logger.info({ active: admission.active }, "drain window over; aborting running renders");
+        admission.abortAll("service shutting down");
+        await admission.waitIdle(10_000);
+      },
+    },
+    { name: "close server", run: () => server.close() },
+    { name: "stop speech engine", run: () => tts.close() },
+    { name: "flush telemetry", run: () => telemetry.shutdown() },
+  ],
+});

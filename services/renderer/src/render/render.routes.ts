@@ -1,0 +1,94 @@
+import { FORMATS, type Format, type FormatSpec, type RenderEvent, renderRequestSchema } from "@video-service/contracts";
+import { AppError, parseJsonBody } from "@video-service/errors";
+import type { Logger } from "@video-service/logger";
+import type { ObjectStore } from "@video-service/object-store";
+import { Hono } from "hono";
+import { stream } from "hono/streaming";
+import type { RenderAdmission } from "./admission.ts";
+import { executeRender, prepareRender, renderErrorEvent, validateTimeline } from "./render.service.ts";
+
+export interface RenderRoutesDeps {
+  store: ObjectStore;
+  logger: Logger;
+  scratchDir: string;
+  admission: RenderAdmission;
+  /** Canvas and encoder settings per format; FORMATS in production (tests may shrink the canvas). */
+  formats: Readonly<Record<Format, FormatSpec>>;
+}
+
+/** Seconds a refused caller should wait: a short render takes about half a minute on 2 cores. */
+export const RETRY_AFTER_SECONDS = 15;
+
+export const NDJSON_CONTENT_TYPE = "application/x-ndjson";
+
+/**
+ * POST / (mounted at /v1/renders): a timeline → one MP4 at `outputKey`, answered as NDJSON
+ * progress lines and then one `done` or `error` line. Everything that can be refused is refused
+ * with problem+json before the stream starts: bad input (422), unknown keys (422), no capacity (503).
+ */
+export function createRenderRoutes(deps: RenderRoutesDeps): Hono {
+  const app = new Hono();
+
+  app.post("/", async (c) => {
+    const request = await parseJsonBody(c, renderRequestSchema);
+    const spec = deps.formats[request.format] ?? FORMATS[request.format];
+    validateTimeline(request, spec);
+
+    const slot = deps.admission.tryAcquire();
+    if (!slot) {
+      throw new AppError(
+        "unavailable",
+        deps.admission.draining
+          ? "the renderer is shutting down"
+          : `${deps.admission.active} render(s) already running (capacity ${deps.admission.capacity})`,
+        { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } },
+      );
+    }
+    let prepared: Awaited<ReturnType<typeof prepareRender>>;
+    try {
+      prepared = await prepareRender({ request, store: deps.store, scratchDir: deps.scratchDir });
+    } catch (error) {
+      slot.release();
+      throw error;
+    }
+
+    // Cancelled by the caller going away (request signal / stream abort) or by shutdown (slot).
+    const controller = new AbortController();
+    const cancel = () => controller.abort(new Error("render cancelled"));
+    c.req.raw.signal.addEventListener("abort", cancel, { once: true });
+    slot.signal.addEventListener("abort", cancel, { once: true });
+    const log = deps.logger.child({ outputKey: request.outputKey, format: request.format });
+
+    c.header("content-type", NDJSON_CONTENT_TYPE);
+    c.header("cache-control", "no-store");
+    return stream(c, async (out) => {
+      out.onAbort(cancel);
+      const write = (event: RenderEvent) =>
+        out.aborted || out.closed ? Promise.resolve() : out.write(`${JSON.stringify(event)}\n`);
+      try {
+        await write({ type: "progress", progress: 0 });
+        const done = await executeRender({
+          request,
+          prepared,
+          spec,
+          store: deps.store,
+          logger: log,
+          signal: controller.signal,
+          onProgress: (event) => void write(event),
+        });
+        await write(done);
+      } catch (error) {
+        const event = renderErrorEvent(error);
+        if (controller.signal.aborted) log.warn({ reason: String(controller.signal.reason) }, "render cancelled");
+        else log.error({ err: error }, "render failed");
+        await write(event);
+      } finally {
+        c.req.raw.signal.removeEventListener("abort", cancel);
+        await prepared.cleanup();
+        slot.release();
+      }
+    });
+  });
+
+  return app;
+}
