@@ -1,0 +1,33 @@
+import type { Logger } from "@video-service/logger";
+import type { ObjectStore } from "@video-service/object-store";
+import type { Redis } from "ioredis";
+import type { GatewayConfig } from "../config.ts";
+import type { JobEvents } from "../jobs/job-events.ts";
+import type { JobStore } from "../jobs/job-store.ts";
+import type { VideoQueue } from "../jobs/video-queue.ts";
+import type { ImagegenClient, RendererClient, YoutubePublisher } from "../pipeline/pipeline.types.ts";
+import type { WebhookSender } from "../pipeline/webhook.ts";
+import type { IdempotencyStore } from "./idempotency.ts";
+
+/** Everything the HTTP API uses; main.ts builds it, tests build it around their own Redis and fakes. */
+export interface ApiDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  store: ObjectStore;
+  jobs: JobStore;
+  queue: VideoQueue;
+  events: JobEvents;
+  idempotency: IdempotencyStore;
+  webhooks: WebhookSender;
+  imagegen: ImagegenClient;
+  renderer: RendererClient;
+  redis: Redis;
+  /** Absent until YouTube publishing is configured: requests that ask for it are refused. */
+  youtube?: YoutubePublisher | undefined;
+  /** Serves GET /files/* (the local store's signed downloads); absent when objects are in S3. */
+  files?: { signingSecret: string } | undefined;
+  /** SSE heartbeat interval; default 15 s. */
+  sseHeartbeatMs?: number;
+  /** Per-dependency timeout of /readyz; default 2 s. */
+  readinessTimeoutMs?: number;
+}

@@ -1,0 +1,194 @@
+import { z } from "@hono/zod-openapi";
+import { formatSchema, jobIdSchema, objectKeySchema, themeSchema, voiceSchema } from "@video-service/contracts";
+import { SOURCE_TYPES } from "../sources/index.ts";
+
+/** The story as text: a title, an optional body and optional comments, narrated in that order. */
+export const textSourceSchema = z
+  .object({
+    type: z.literal("text"),
+    title: z.string().trim().min(1).max(300),
+    body: z.string().trim().min(1).max(40_000).optional(),
+    comments: z
+      .array(
+        z.object({
+          author: z.string().trim().min(1).max(64).optional(),
+          body: z.string().trim().min(1).max(10_000),
+        }),
+      )
+      .max(50)
+      .default([]),
+  })
+  .openapi("TextSource");
+
+/**
+ * A discriminated union on `type`, so other sources (Reddit) are added as members. An unknown or
+ * not-yet-supported type gets a message that says so, not zod's generic "invalid input".
+ */
+export const sourceSchema = z
+  .discriminatedUnion("type", [textSourceSchema], {
+    error: (issue) => {
+      const input = issue.input as { type?: unknown } | undefined;
+      const type = typeof input === "object" && input !== null ? input.type : undefined;
+      if (type === "reddit") return 'source type "reddit" is not supported on this server yet; use "text"';
+      return `source.type must be one of: ${SOURCE_TYPES.join(", ")}`;
+    },
+  })
+  .openapi("Source");
+export type SourceSpec = z.infer<typeof sourceSchema>;
+
+export const styleSchema = z
+  .object({
+    theme: themeSchema.default("dark"),
+    captions: z.enum(["word", "sentence", "none"]).default("word"),
+  })
+  .openapi("Style");
+
+export const musicRequestSchema = z
+  .object({
+    /** An object already in storage (for example music/calm.mp3). */
+    key: objectKeySchema,
+    volume: z.number().min(0).max(1).default(0.2),
+  })
+  .openapi("Music");
+
+export const youtubePublishSchema = z.object({
+  privacy: z.enum(["private", "unlisted", "public"]).default("private"),
+  publishAt: z.iso.datetime({ offset: true }).optional(),
+  title: z.string().trim().min(1).max(100).optional(),
+  description: z.string().max(5000).optional(),
+  tags: z.array(z.string().trim().min(1).max(100)).max(30).optional(),
+  madeForKids: z.boolean().default(false),
+});
+
+export const publishSchema = z.object({ youtube: youtubePublishSchema }).openapi("Publish");
+
+const httpUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).max(2048);
+
+export const createVideoRequestSchema = z
+  .object({
+    source: sourceSchema,
+    format: formatSchema,
+    voice: voiceSchema.optional(),
+    style: styleSchema.default({ theme: "dark", captions: "word" }),
+    music: musicRequestSchema.optional(),
+    publish: publishSchema.optional(),
+    webhook: z.object({ url: httpUrl }).optional(),
+  })
+  .strict()
+  .openapi("CreateVideoRequest", {
+    example: {
+      source: {
+        type: "text",
+        title: "TIL octopuses have three hearts",
+        body: "Two pump blood to the gills, one to the rest of the body.",
+        comments: [{ author: "marine_bio", body: "And their blood is blue." }],
+      },
+      format: "short",
+      style: { theme: "dark", captions: "word" },
+    },
+  });
+export type CreateVideoRequest = z.infer<typeof createVideoRequestSchema>;
+
+export const jobStatusSchema = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export const STAGE_NAMES = ["source", "script", "narration", "visuals", "render", "publish", "notify"] as const;
+export const stageNameSchema = z.enum(STAGE_NAMES);
+export type StageName = z.infer<typeof stageNameSchema>;
+
+export const stageStateSchema = z.object({
+  status: z.enum(["pending", "running", "succeeded", "failed", "skipped"]),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  attempts: z.number().int(),
+});
+export type StageState = z.infer<typeof stageStateSchema>;
+
+export const jobErrorSchema = z
+  .object({
+    stage: stageNameSchema.nullable(),
+    title: z.string(),
+    detail: z.string(),
+    retryable: z.boolean(),
+  })
+  .openapi("JobError");
+export type JobError = z.infer<typeof jobErrorSchema>;
+
+const signedObjectSchema = z.object({
+  key: z.string(),
+  /** Signed, expiring download URL. */
+  url: z.string(),
+});
+
+export const videoOutputsSchema = z
+  .object({
+    video: signedObjectSchema.extend({
+      durationSeconds: z.number(),
+      sizeBytes: z.number().int(),
+      width: z.number().int(),
+      height: z.number().int(),
+    }),
+    thumbnail: signedObjectSchema.optional(),
+    metadata: signedObjectSchema.optional(),
+    youtube: z.object({ videoId: z.string(), url: z.string() }).optional(),
+  })
+  .openapi("VideoOutputs");
+
+// Schemas of @video-service/contracts are plain zod (no .openapi()); the path parameter's name comes from the key.
+export const videoIdParamSchema = z.object({ id: jobIdSchema });
+
+export const videoJobSchema = z
+  .object({
+    id: z.string(),
+    status: jobStatusSchema,
+    stage: stageNameSchema.nullable(),
+    progress: z.number().min(0).max(1),
+    stages: z.record(stageNameSchema, stageStateSchema),
+    error: jobErrorSchema.optional(),
+    outputs: videoOutputsSchema.optional(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    request: createVideoRequestSchema,
+    links: z.object({ self: z.string(), events: z.string() }),
+  })
+  .openapi("Video");
+
+export const acceptedVideoSchema = z
+  .object({
+    id: z.string(),
+    status: jobStatusSchema,
+    links: z.object({ self: z.string(), events: z.string() }),
+  })
+  .openapi("VideoAccepted");
+
+export const listVideosQuerySchema = z.object({
+  status: jobStatusSchema.optional().openapi({ param: { name: "status", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: "limit", in: "query" } }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" }, description: "nextCursor of the previous page" }),
+});
+
+export const videoListSchema = z
+  .object({ data: z.array(videoJobSchema), nextCursor: z.string().nullable() })
+  .openapi("VideoList");
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");

@@ -1,0 +1,76 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { AppError, createErrorHandler, notFoundHandler, validationError } from "@video-service/errors";
+import { telemetryMiddleware } from "@video-service/telemetry";
+import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import type { ApiDeps } from "./api/api.types.ts";
+import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
+import { registerDocsRoutes } from "./api/docs.api.ts";
+import { registerFileRoutes } from "./api/files.api.ts";
+import { registerHealthRoutes } from "./api/health.api.ts";
+import { registerVideoRoutes } from "./api/videos.api.ts";
+
+export type { ApiDeps as AppDeps } from "./api/api.types.ts";
+
+export const API_VERSION = "1.0.0";
+
+/** Where a failing value was, in the words of the problem's `errors[].path`. */
+const TARGET_NAMES: Readonly<Record<string, string>> = {
+  json: "body",
+  query: "query",
+  param: "path",
+  header: "header",
+};
+
+const requireJson: MiddlewareHandler = async (c, next) => {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new AppError("unsupported-media-type", "send the body as application/json");
+  }
+  await next();
+};
+
+/**
+ * The gateway's HTTP API: pure wiring of routes around the dependencies given (no listening, no
+ * environment), so tests drive it with app.request().
+ */
+export function createApp(deps: ApiDeps) {
+  const app = new OpenAPIHono<{ Variables: ApiKeyVariables }>({
+    // The same zod schemas that generate /openapi.json validate requests: failures are 422 problems.
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, TARGET_NAMES[result.target] ?? result.target);
+    },
+  });
+  const handleError = createErrorHandler(deps.logger);
+
+  app.onError((err, c) => {
+    // Hono's JSON validator reports unparsable bodies as a bare 400.
+    if (err instanceof HTTPException && err.status === 400 && /malformed json/i.test(err.message)) {
+      return handleError(new AppError("malformed-json", "the request body is not valid JSON"), c);
+    }
+    return handleError(err, c);
+  });
+  app.notFound(notFoundHandler);
+
+  app.use("*", telemetryMiddleware());
+  app.use("/v1/*", apiKeyAuth(deps.config.API_KEYS));
+  app.use(
+    "/v1/*",
+    bodyLimit({
+      maxSize: deps.config.MAX_BODY_BYTES,
+      onError: () => {
+        throw new AppError("payload-too-large", `the body may be at most ${deps.config.MAX_BODY_BYTES} bytes`);
+      },
+    }),
+  );
+  app.on("POST", "/v1/videos", requireJson);
+
+  registerVideoRoutes(app, deps);
+  registerHealthRoutes(app, deps);
+  registerDocsRoutes(app, { version: API_VERSION });
+  if (deps.files) registerFileRoutes(app, { store: deps.store, signingSecret: deps.files.signingSecret });
+  return app;
+}
+
+export type GatewayApp = ReturnType<typeof createApp>;

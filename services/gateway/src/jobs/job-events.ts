@@ -1,0 +1,73 @@
+import type { Redis } from "ioredis";
+import type { JobStatus, StageName } from "../api/video.schemas.ts";
+
+/** What a job's SSE stream carries; published by whichever task runs the job. */
+export type JobEvent =
+  | { type: "progress"; progress: number; stage: StageName | null }
+  | { type: "stage"; stage: StageName; status: "running" | "succeeded" | "failed" | "skipped" }
+  | { type: "status"; status: JobStatus };
+
+export type JobEventListener = (event: JobEvent) => void;
+
+export interface JobEvents {
+  publish(id: string, event: JobEvent): Promise<void>;
+  /** Resolves once the subscription is active, so nothing published afterwards is missed. */
+  subscribe(id: string, listener: JobEventListener): Promise<() => Promise<void>>;
+  /** Asks whichever worker runs the job to abort it. */
+  publishCancel(id: string): Promise<void>;
+  onCancel(listener: (id: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis pub/sub: one channel per job (so any gateway task can serve a job's SSE stream) and one
+ * cancel channel every worker listens on. One subscriber connection, fanned out in process.
+ */
+export function createJobEvents({ redis, prefix = "vs:" }: { redis: Redis; prefix?: string }): JobEvents {
+  const subscriber = redis.duplicate();
+  const listeners = new Map<string, Set<(message: string) => void>>();
+  const channelOf = (id: string) => `${prefix}events:${id}`;
+  const cancelChannel = `${prefix}cancel`;
+
+  subscriber.on("message", (channel: string, message: string) => {
+    for (const listener of listeners.get(channel) ?? []) listener(message);
+  });
+
+  const add = async (channel: string, listener: (message: string) => void) => {
+    let set = listeners.get(channel);
+    if (!set) {
+      set = new Set();
+      listeners.set(channel, set);
+    }
+    set.add(listener);
+    if (set.size === 1) await subscriber.subscribe(channel);
+    return async () => {
+      const current = listeners.get(channel);
+      if (!current) return;
+      current.delete(listener);
+      if (current.size === 0) {
+        listeners.delete(channel);
+        await subscriber.unsubscribe(channel).catch(() => undefined);
+      }
+    };
+  };
+
+  return {
+    async publish(id, event) {
+      await redis.publish(channelOf(id), JSON.stringify(event));
+    },
+    subscribe(id, listener) {
+      return add(channelOf(id), (message) => listener(JSON.parse(message) as JobEvent));
+    },
+    async publishCancel(id) {
+      await redis.publish(cancelChannel, id);
+    },
+    onCancel(listener) {
+      return add(cancelChannel, listener);
+    },
+    async close() {
+      listeners.clear();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,273 @@
+import type { Redis } from "ioredis";
+import {
+  type CreateVideoRequest,
+  type JobError,
+  type JobStatus,
+  STAGE_NAMES,
+  type StageName,
+  type StageState,
+} from "../api/video.schemas.ts";
+
+/** What the render produced, by key; URLs are signed when a client reads the job. */
+export interface JobOutputs {
+  video: { key: string; durationSeconds: number; sizeBytes: number; width: number; height: number };
+  thumbnail?: { key: string };
+  metadata?: { key: string };
+  youtube?: { videoId: string; url: string };
+}
+
+export interface JobRecord {
+  id: string;
+  status: JobStatus;
+  /** The stage running now, or the one that failed; null before the first stage. */
+  stage: StageName | null;
+  progress: number;
+  stages: Record<StageName, StageState>;
+  error?: JobError;
+  outputs?: JobOutputs;
+  createdAt: string;
+  updatedAt: string;
+  request: CreateVideoRequest;
+  /** Increments on every retry; the BullMQ job id of a run is `${id}-${run}`. */
+  run: number;
+  /** W3C/X-Ray trace context captured at POST time, so the worker's spans join the request's trace. */
+  traceCarrier: Record<string, string>;
+}
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
+export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+const pendingStage = (): StageState => ({
+  status: "pending",
+  startedAt: null,
+  finishedAt: null,
+  durationMs: null,
+  attempts: 0,
+});
+
+/**
+ * Changes the status only when it is one of the allowed ones (so a late "succeeded" never
+ * overwrites "cancelled"), setting and deleting other fields in the same atomic step.
+ * Returns {1, previous} on success, {0, current} when refused, nil when the job does not exist.
+ */
+const TRANSITION_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'status')
+if not current then return nil end
+local allowed = cjson.decode(ARGV[1])
+local ok = false
+for _, status in ipairs(allowed) do if status == current then ok = true end end
+if not ok then return {0, current} end
+local set = cjson.decode(ARGV[2])
+local del = cjson.decode(ARGV[3])
+for field, value in pairs(set) do redis.call('HSET', KEYS[1], field, value) end
+for _, field in ipairs(del) do redis.call('HDEL', KEYS[1], field) end
+return {1, current}
+`;
+
+export interface TransitionOptions {
+  id: string;
+  from: readonly JobStatus[];
+  to: JobStatus;
+  set?: Partial<Pick<JobRecord, "stage" | "progress" | "error" | "outputs" | "run">>;
+  unset?: ("error" | "outputs")[];
+}
+
+export type TransitionResult = { ok: true; previous: JobStatus } | { ok: false; current: JobStatus | undefined };
+
+export interface ListOptions {
+  status?: JobStatus | undefined;
+  limit: number;
+  /** The id of the last job of the previous page. */
+  after?: string | undefined;
+}
+
+/**
+ * Job records in Redis: one hash per job, whose fields are written separately (status, progress,
+ * one field per stage state and per stage output), so the worker's progress writes and the API's
+ * cancel never overwrite each other. A lexicographic sorted set of ids (ids sort by creation
+ * time) lists them newest first.
+ */
+export class JobStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #now: () => Date;
+
+  constructor({ redis, prefix = "vs:", now = () => new Date() }: { redis: Redis; prefix?: string; now?: () => Date }) {
+    this.#redis = redis;
+    this.#prefix = prefix;
+    this.#now = now;
+  }
+
+  #key(id: string): string {
+    return `${this.#prefix}job:${id}`;
+  }
+
+  get #cleanupKey(): string {
+    return `${this.#prefix}temp-cleanup`;
+  }
+
+  get #indexKey(): string {
+    return `${this.#prefix}jobs`;
+  }
+
+  async create(options: {
+    id: string;
+    request: CreateVideoRequest;
+    traceCarrier: Record<string, string>;
+  }): Promise<JobRecord> {
+    const now = this.#now().toISOString();
+    const fields: Record<string, string> = {
+      id: options.id,
+      status: "queued",
+      stage: "",
+      progress: "0",
+      createdAt: now,
+      updatedAt: now,
+      request: JSON.stringify(options.request),
+      run: "1",
+      traceCarrier: JSON.stringify(options.traceCarrier),
+    };
+    for (const stage of STAGE_NAMES) fields[`st:${stage}`] = JSON.stringify(pendingStage());
+    await this.#redis.multi().hset(this.#key(options.id), fields).zadd(this.#indexKey, 0, options.id).exec();
+    const record = await this.get(options.id);
+    if (!record) throw new Error(`job ${options.id} vanished right after it was created`);
+    return record;
+  }
+
+  async get(id: string): Promise<JobRecord | undefined> {
+    const hash = await this.#redis.hgetall(this.#key(id));
+    if (!hash.status) return undefined;
+    return parseRecord(hash);
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return (await this.#redis.exists(this.#key(id))) === 1;
+  }
+
+  async transition({ id, from, to, set = {}, unset = [] }: TransitionOptions): Promise<TransitionResult> {
+    const fields: Record<string, string> = { status: to, updatedAt: this.#now().toISOString() };
+    if (set.stage !== undefined) fields.stage = set.stage ?? "";
+    if (set.progress !== undefined) fields.progress = String(set.progress);
+    if (set.error !== undefined) fields.error = JSON.stringify(set.error);
+    if (set.outputs !== undefined) fields.outputs = JSON.stringify(set.outputs);
+    if (set.run !== undefined) fields.run = String(set.run);
+    const result = (await this.#redis.eval(
+      TRANSITION_SCRIPT,
+      1,
+      this.#key(id),
+      JSON.stringify(from),
+      JSON.stringify(fields),
+      JSON.stringify(unset),
+    )) as [number, string] | null;
+    if (result === null) return { ok: false, current: undefined };
+    const [ok, status] = result;
+    return ok === 1 ? { ok: true, previous: status as JobStatus } : { ok: false, current: status as JobStatus };
+  }
+
+  /** Small writes of the running job: current stage and progress. */
+  async setProgress(id: string, update: { stage?: StageName; progress?: number }): Promise<void> {
+    const fields: Record<string, string> = { updatedAt: this.#now().toISOString() };
+    if (update.stage !== undefined) fields.stage = update.stage;
+    if (update.progress !== undefined) fields.progress = String(Math.max(0, Math.min(1, update.progress)));
+    await this.#redis.hset(this.#key(id), fields);
+  }
+
+  async setStageState(id: string, stage: StageName, state: StageState): Promise<void> {
+    await this.#redis.hset(this.#key(id), {
+      [`st:${stage}`]: JSON.stringify(state),
+      updatedAt: this.#now().toISOString(),
+    });
+  }
+
+  async setError(id: string, error: JobError): Promise<void> {
+    await this.#redis.hset(this.#key(id), { error: JSON.stringify(error), updatedAt: this.#now().toISOString() });
+  }
+
+  async setOutputs(id: string, outputs: JobOutputs): Promise<void> {
+    await this.#redis.hset(this.#key(id), { outputs: JSON.stringify(outputs), updatedAt: this.#now().toISOString() });
+  }
+
+  /** A finished stage's output, kept so a retry resumes after it. */
+  async setStageOutput(id: string, stage: StageName, output: unknown): Promise<void> {
+    await this.#redis.hset(this.#key(id), { [`out:${stage}`]: JSON.stringify(output) });
+  }
+
+  async getStageOutput(id: string, stage: StageName): Promise<unknown> {
+    const raw = await this.#redis.hget(this.#key(id), `out:${stage}`);
+    return raw === null ? undefined : (JSON.parse(raw) as unknown);
+  }
+
+  async deleteStageOutput(id: string, stage: StageName): Promise<void> {
+    await this.#redis.hdel(this.#key(id), `out:${stage}`);
+  }
+
+  /** Failed jobs keep their temp objects (a retry resumes with them) until `at`; then a sweep removes them. */
+  async scheduleTempCleanup(id: string, at: Date): Promise<void> {
+    await this.#redis.zadd(this.#cleanupKey, at.getTime(), id);
+  }
+
+  async cancelTempCleanup(id: string): Promise<void> {
+    await this.#redis.zrem(this.#cleanupKey, id);
+  }
+
+  /** Takes up to `limit` due cleanups; each is handed to exactly one caller (ZREM decides). */
+  async takeDueTempCleanups(now: Date, limit = 100): Promise<string[]> {
+    const ids = await this.#redis.zrangebyscore(this.#cleanupKey, "-inf", now.getTime(), "LIMIT", 0, limit);
+    const taken: string[] = [];
+    for (const id of ids) if ((await this.#redis.zrem(this.#cleanupKey, id)) === 1) taken.push(id);
+    return taken;
+  }
+
+  /** Newest first. With a status filter, scans the index in batches until the page is full. */
+  async list({ status, limit, after }: ListOptions): Promise<{ jobs: JobRecord[]; next: string | undefined }> {
+    const jobs: JobRecord[] = [];
+    let upper = after === undefined ? "+" : `(${after}`;
+    const batch = Math.max(limit * 2, 50);
+    for (;;) {
+      const ids = await this.#redis.zrange(this.#indexKey, upper, "-", "BYLEX", "REV", "LIMIT", 0, batch);
+      if (ids.length === 0) return { jobs, next: undefined };
+      const pipeline = this.#redis.pipeline();
+      for (const id of ids) pipeline.hgetall(this.#key(id));
+      const hashes = (await pipeline.exec()) ?? [];
+      for (const [index, [, hash]] of hashes.entries()) {
+        const fields = hash as Record<string, string>;
+        if (!fields.status) continue;
+        const record = parseRecord(fields);
+        if (status !== undefined && record.status !== status) continue;
+        jobs.push(record);
+        if (jobs.length === limit) {
+          const more = index < ids.length - 1 || ids.length === batch;
+          return { jobs, next: more ? record.id : undefined };
+        }
+      }
+      if (ids.length < batch) return { jobs, next: undefined };
+      upper = `(${ids[ids.length - 1]}`;
+    }
+  }
+}
+
+function parseJson<T>(raw: string | undefined): T | undefined {
+  return raw === undefined || raw === "" ? undefined : (JSON.parse(raw) as T);
+}
+
+function parseRecord(hash: Record<string, string>): JobRecord {
+  const stages = {} as Record<StageName, StageState>;
+  for (const stage of STAGE_NAMES) stages[stage] = parseJson<StageState>(hash[`st:${stage}`]) ?? pendingStage();
+  const record: JobRecord = {
+    id: hash.id ?? "",
+    status: hash.status as JobStatus,
+    stage: hash.stage ? (hash.stage as StageName) : null,
+    progress: Number(hash.progress ?? 0),
+    stages,
+    createdAt: hash.createdAt ?? "",
+    updatedAt: hash.updatedAt ?? "",
+    request: parseJson<CreateVideoRequest>(hash.request) as CreateVideoRequest,
+    run: Number(hash.run ?? 1),
+    traceCarrier: parseJson<Record<string, string>>(hash.traceCarrier) ?? {},
+  };
+  const error = parseJson<JobError>(hash.error);
+  if (error) record.error = error;
+  const outputs = parseJson<JobOutputs>(hash.outputs);
+  if (outputs) record.outputs = outputs;
+  return record;
+}

@@ -1,0 +1,64 @@
+import type {
+  CardsRequestInput,
+  CardsResponse,
+  MediaInfo,
+  RenderRequestInput,
+  SpeechRequestInput,
+  SpeechResponse,
+} from "@video-service/contracts";
+import type { Logger } from "@video-service/logger";
+import type { ObjectStore } from "@video-service/object-store";
+import type { CreateVideoRequest } from "../api/video.schemas.ts";
+import type { JobEvents } from "../jobs/job-events.ts";
+import type { JobStore } from "../jobs/job-store.ts";
+import type { StorySources } from "../sources/index.ts";
+import type { WebhookSender } from "./webhook.ts";
+
+/** The imagegen calls the pipeline makes (createImagegenClient from @video-service/http-client). */
+export interface ImagegenClient {
+  renderCards(request: CardsRequestInput, options?: { signal?: AbortSignal }): Promise<CardsResponse>;
+  ready(options?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+export interface RenderDone {
+  type: "done";
+  key: string;
+  media: MediaInfo;
+  elapsedSeconds: number;
+}
+
+/** The renderer calls the pipeline makes (createRendererClient from @video-service/http-client). */
+export interface RendererClient {
+  speak(request: SpeechRequestInput, options?: { signal?: AbortSignal }): Promise<SpeechResponse>;
+  render(
+    request: RenderRequestInput,
+    options?: { signal?: AbortSignal; onProgress?: (progress: number) => void; timeoutMs?: number },
+  ): Promise<RenderDone>;
+  ready(options?: { signal?: AbortSignal }): Promise<unknown>;
+}
+
+export interface YoutubePublisher {
+  publish(options: {
+    videoKey: string;
+    thumbnailKey: string | undefined;
+    request: NonNullable<CreateVideoRequest["publish"]>["youtube"];
+    title: string;
+    signal: AbortSignal;
+  }): Promise<{ videoId: string; url: string }>;
+}
+
+/** What the stages need, passed in (never imported), so tests run them against protocol fakes. */
+export interface PipelineDeps {
+  jobs: JobStore;
+  events: JobEvents;
+  store: ObjectStore;
+  imagegen: ImagegenClient;
+  renderer: RendererClient;
+  sources: StorySources;
+  webhooks: WebhookSender;
+  logger: Logger;
+  /** Absent until YouTube publishing is configured (a later issue). */
+  youtube?: YoutubePublisher | undefined;
+  /** How long signed URLs in webhooks stay valid. */
+  signedUrlTtlSeconds: number;
+}

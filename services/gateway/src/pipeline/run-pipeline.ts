@@ -1,0 +1,196 @@
+import type { Format } from "@video-service/contracts";
+import { withSpan } from "@video-service/telemetry";
+import type { StageName, StageState } from "../api/video.schemas.ts";
+import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
+import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
+import type { Script, Story } from "../script/index.ts";
+import type { PipelineDeps } from "./pipeline.types.ts";
+import { createProgressTracker, progressAtStart } from "./progress.ts";
+import { type NarrationOutput, narrate } from "./stages/narration.stage.ts";
+import { type PublishOutput, publishVideo } from "./stages/publish.stage.ts";
+import { type RenderOutput, renderVideo } from "./stages/render.stage.ts";
+import { writeScript } from "./stages/script.stage.ts";
+import { loadStory } from "./stages/source.stage.ts";
+import { renderVisuals, type VisualsOutput } from "./stages/visuals.stage.ts";
+
+/** Thrown out of a stage so the worker knows which stage failed. */
+export class StageError extends Error {
+  override readonly name = "StageError";
+  readonly stage: StageName;
+  constructor(stage: StageName, cause: unknown) {
+    super(`stage ${stage} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.stage = stage;
+  }
+}
+
+/** Raised before a stage starts when the worker is shutting down: the job goes back to the queue. */
+export class DrainingError extends Error {
+  override readonly name = "DrainingError";
+}
+
+export interface RunPipelineOptions {
+  record: JobRecord;
+  signal: AbortSignal;
+  deps: PipelineDeps;
+  /** True once the worker is shutting down: no new stage starts. */
+  shouldDrain?: () => boolean;
+}
+
+/**
+ * Runs the stages of one job in order. A stage that already succeeded (an earlier run, before a
+ * retry or a worker restart) is not run again: its recorded output is reused, unless the objects
+ * it made are gone. Returns the outputs; the caller writes the final status.
+ */
+export async function runPipeline({
+  record,
+  signal,
+  deps,
+  shouldDrain = () => false,
+}: RunPipelineOptions): Promise<JobOutputs> {
+  const { jobs, events } = deps;
+  const { id, request } = record;
+  const format: Format = request.format;
+  const progress = createProgressTracker({ id, jobs, events, initial: record.progress });
+  const stages = { ...record.stages };
+
+  const setStage = async (name: StageName, state: StageState) => {
+    stages[name] = state;
+    await jobs.setStageState(id, name, state);
+  };
+
+  async function stage<T>(
+    name: StageName,
+    run: (onProgress: (fraction: number) => void) => Promise<T>,
+    stillValid: (output: T) => Promise<boolean> = async () => true,
+  ): Promise<T> {
+    signal.throwIfAborted();
+    if (stages[name].status === "succeeded" || stages[name].status === "skipped") {
+      const previous = (await jobs.getStageOutput(id, name)) as T | undefined;
+      if (previous !== undefined && (await stillValid(previous))) return previous;
+    }
+    if (shouldDrain()) throw new StageError(name, new DrainingError(`worker shutting down before stage ${name}`));
+    const startedAt = new Date();
+    await setStage(name, {
+      status: "running",
+      startedAt: startedAt.toISOString(),
+      finishedAt: null,
+      durationMs: null,
+      attempts: stages[name].attempts + 1,
+    });
+    await jobs.setProgress(id, { stage: name, progress: Math.max(record.progress, progressAtStart(name)) });
+    await events.publish(id, { type: "stage", stage: name, status: "running" });
+    try {
+      const output = await withSpan(`stage.${name}`, { "video.id": id, "video.stage": name }, () =>
+        run((fraction) => progress.report(name, fraction)),
+      );
+      await jobs.setStageOutput(id, name, output);
+      const finishedAt = new Date();
+      const skipped = typeof output === "object" && output !== null && "skipped" in output;
+      const status = skipped ? "skipped" : "succeeded";
+      await setStage(name, {
+        ...stages[name],
+        status,
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+      });
+      progress.report(name, 1);
+      await progress.flush();
+      await events.publish(id, { type: "stage", stage: name, status });
+      return output;
+    } catch (err) {
+      const finishedAt = new Date();
+      await setStage(name, {
+        ...stages[name],
+        status: "failed",
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt.getTime(),
+      });
+      await progress.flush();
+      await events.publish(id, { type: "stage", stage: name, status: "failed" });
+      throw signal.aborted ? err : new StageError(name, err);
+    }
+  }
+
+  const objectsExist = async (keys: string[]) =>
+    (await Promise.all(keys.map((key) => deps.store.head(key)))).every((info) => info !== undefined);
+
+  const story = await stage<Story>("source", () =>
+    loadStory({ source: request.source, sources: deps.sources, signal }),
+  );
+  const script = await stage<Script>("script", async () =>
+    writeScript({ story, format, wordsPerMinute: request.voice?.rate }),
+  );
+  const narration = await stage<NarrationOutput>(
+    "narration",
+    (onProgress) =>
+      narrate({ jobId: id, script, format, voice: request.voice, renderer: deps.renderer, signal, onProgress }),
+    // Temp audio is removed when a job is cancelled: a retry then speaks again.
+    (output) => objectsExist(Object.values(output.narrations).map((n) => n.key)),
+  );
+  const visuals = await stage<VisualsOutput>(
+    "visuals",
+    (onProgress) =>
+      renderVisuals({
+        script: narration.script,
+        story,
+        format,
+        theme: request.style.theme,
+        imagegen: deps.imagegen,
+        signal,
+        onProgress,
+      }),
+    (output) => objectsExist([...Object.values(output.cardKeys), output.thumbnailKey]),
+  );
+  const rendered = await stage<RenderOutput>(
+    "render",
+    (onProgress) =>
+      renderVideo({
+        jobId: id,
+        format,
+        script: narration.script,
+        narrations: narration.narrations,
+        cardKeys: visuals.cardKeys,
+        thumbnailCacheKey: visuals.thumbnailKey,
+        request,
+        createdAt: record.createdAt,
+        renderer: deps.renderer,
+        store: deps.store,
+        signal,
+        onProgress,
+      }),
+    (output) => objectsExist([output.video.key]),
+  );
+  const published = await stage<PublishOutput>("publish", () =>
+    publishVideo({
+      request,
+      videoKey: rendered.video.key,
+      thumbnailKey: rendered.thumbnailKey,
+      youtube: deps.youtube,
+      signal,
+    }),
+  );
+
+  const outputs: JobOutputs = {
+    video: rendered.video,
+    thumbnail: { key: rendered.thumbnailKey },
+    metadata: { key: rendered.metadataKey },
+    ...("youtube" in published ? { youtube: published.youtube } : {}),
+  };
+  await deps.jobs.setOutputs(id, outputs);
+
+  await stage("notify", async () => {
+    await deleteTempObjects({ store: deps.store, jobId: id, logger: deps.logger });
+    if (!request.webhook) return { skipped: true, tempDeleted: true };
+    const delivered = await notifyWebhook({
+      jobs: deps.jobs,
+      store: deps.store,
+      webhooks: deps.webhooks,
+      jobId: id,
+      status: "succeeded",
+      signedUrlTtlSeconds: deps.signedUrlTtlSeconds,
+      logger: deps.logger,
+    });
+    return { webhookDelivered: delivered, tempDeleted: true };
+  });
+  return outputs;
+}

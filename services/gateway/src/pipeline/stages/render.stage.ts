@@ -1,0 +1,127 @@
+import { type Format, type MediaInfo, storageKeys } from "@video-service/contracts";
+import type { ObjectStore } from "@video-service/object-store";
+import type { CreateVideoRequest } from "../../api/video.schemas.ts";
+import { buildTimeline, type Script } from "../../script/index.ts";
+import type { RendererClient } from "../pipeline.types.ts";
+import type { SegmentNarration } from "./narration.stage.ts";
+
+/**
+ * The whole render's budget per format (the client's default per-call timeout is far too short
+ * for a render). Generous: the renderer's admission control, not this, bounds the load.
+ */
+export const RENDER_TIMEOUT_MS: Readonly<Record<Format, number>> = {
+  short: 20 * 60_000,
+  standard: 45 * 60_000,
+  long: 120 * 60_000,
+};
+
+export interface RenderOutput {
+  video: { key: string; durationSeconds: number; sizeBytes: number; width: number; height: number };
+  thumbnailKey: string;
+  metadataKey: string;
+  elapsedSeconds: number;
+}
+
+/**
+ * Stage 5: the timeline rendered to `videos/{format}/{jobId}.mp4` (the renderer writes it), then
+ * the thumbnail copied beside it and the metadata JSON written.
+ */
+export async function renderVideo({
+  jobId,
+  format,
+  script,
+  narrations,
+  cardKeys,
+  thumbnailCacheKey,
+  request,
+  createdAt,
+  renderer,
+  store,
+  signal,
+  onProgress,
+}: {
+  jobId: string;
+  format: Format;
+  script: Script;
+  narrations: Record<string, SegmentNarration>;
+  cardKeys: Record<string, string>;
+  thumbnailCacheKey: string;
+  request: CreateVideoRequest;
+  createdAt: string;
+  renderer: RendererClient;
+  store: ObjectStore;
+  signal: AbortSignal;
+  onProgress: (fraction: number) => void;
+}): Promise<RenderOutput> {
+  const segments = script.segments.map((segment) => {
+    const narration = narrations[segment.id];
+    const cardKey = cardKeys[segment.id];
+    if (!narration || !cardKey) throw new Error(`segment ${segment.id} has no narration or card`);
+    return { segment, cardKey, narration };
+  });
+  const outputKey = storageKeys.video(format, jobId);
+  const timeline = buildTimeline({
+    format,
+    segments,
+    captions: request.style.captions,
+    outputKey,
+    ...(request.music ? { music: { audioKey: request.music.key, volume: request.music.volume } } : {}),
+  });
+  const done = await renderer.render(timeline, { signal, onProgress, timeoutMs: RENDER_TIMEOUT_MS[format] });
+
+  const thumbnailKey = storageKeys.videoThumbnail(format, jobId);
+  await store.put(thumbnailKey, await store.get(thumbnailCacheKey), { contentType: "image/jpeg" });
+  const metadataKey = storageKeys.videoMetadata(format, jobId);
+  await store.put(
+    metadataKey,
+    JSON.stringify(videoMetadata({ jobId, format, request, createdAt, media: done.media, segments, key: done.key })),
+    { contentType: "application/json" },
+  );
+  return {
+    video: {
+      key: done.key,
+      durationSeconds: done.media.durationSeconds,
+      sizeBytes: done.media.sizeBytes,
+      width: done.media.video.width,
+      height: done.media.video.height,
+    },
+    thumbnailKey,
+    metadataKey,
+    elapsedSeconds: done.elapsedSeconds,
+  };
+}
+
+function videoMetadata({
+  jobId,
+  format,
+  request,
+  createdAt,
+  media,
+  segments,
+  key,
+}: {
+  jobId: string;
+  format: Format;
+  request: CreateVideoRequest;
+  createdAt: string;
+  media: MediaInfo;
+  segments: { segment: Script["segments"][number]; narration: SegmentNarration }[];
+  key: string;
+}) {
+  return {
+    id: jobId,
+    format,
+    key,
+    title: request.source.title,
+    source: request.source.type,
+    createdAt,
+    renderedAt: new Date().toISOString(),
+    media,
+    segments: segments.map(({ segment, narration }) => ({
+      id: segment.id,
+      kind: segment.kind,
+      durationSeconds: narration.durationSeconds,
+      text: segment.speech,
+    })),
+  };
+}

@@ -1,0 +1,110 @@
+import { createImagegenClient, createRendererClient } from "@video-service/http-client";
+import type { Logger } from "@video-service/logger";
+import { createObjectStore } from "@video-service/object-store";
+import { installShutdown, listen } from "@video-service/shutdown";
+import type { Telemetry } from "@video-service/telemetry";
+import { Redis } from "ioredis";
+import { IdempotencyStore } from "./api/idempotency.ts";
+import { createApp } from "./app.ts";
+import type { GatewayConfig } from "./config.ts";
+import { createJobEvents } from "./jobs/job-events.ts";
+import { JobStore } from "./jobs/job-store.ts";
+import { createVideoQueue } from "./jobs/video-queue.ts";
+import { createWebhookSender } from "./pipeline/webhook.ts";
+import { defaultStorySources } from "./sources/index.ts";
+import { createWorker, type VideoWorker } from "./worker.ts";
+
+/**
+ * Builds the adapters from the configuration, starts the worker (unless RUN_WORKER=false) and the
+ * HTTP server, and installs the graceful shutdown. Loaded by main.ts after telemetry is started.
+ */
+export async function startGateway({
+  config,
+  logger,
+  telemetry,
+}: {
+  config: GatewayConfig;
+  logger: Logger;
+  telemetry: Telemetry;
+}): Promise<void> {
+  const store = config.S3_BUCKET
+    ? createObjectStore({
+        kind: "s3",
+        bucket: config.S3_BUCKET,
+        region: config.S3_REGION ?? "us-east-1",
+        // S3-compatible endpoints (MinIO, s3rver) need path-style URLs.
+        ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
+      })
+    : createObjectStore({
+        kind: "local",
+        root: config.STORAGE_DIR,
+        signingSecret: config.STORAGE_SIGNING_SECRET,
+        publicBaseUrl: config.PUBLIC_BASE_URL,
+      });
+
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: false });
+  redis.on("error", (err) => logger.error({ err: err.message }, "redis connection error"));
+  const jobs = new JobStore({ redis });
+  const events = createJobEvents({ redis });
+  const queue = createVideoQueue({
+    connection: redis,
+    name: config.QUEUE_NAME,
+    attempts: config.JOB_ATTEMPTS,
+    backoffMs: config.JOB_BACKOFF_MS,
+  });
+  const imagegen = createImagegenClient({ baseUrl: config.IMAGEGEN_URL, token: config.INTERNAL_TOKEN, logger });
+  const renderer = createRendererClient({ baseUrl: config.RENDERER_URL, token: config.INTERNAL_TOKEN, logger });
+  const webhooks = createWebhookSender({ secret: config.WEBHOOK_SECRET, timeoutMs: config.WEBHOOK_TIMEOUT_MS, logger });
+
+  let worker: VideoWorker | undefined;
+  if (config.RUN_WORKER) {
+    worker = await createWorker({
+      redis,
+      queueName: config.QUEUE_NAME,
+      concurrency: config.WORKER_CONCURRENCY,
+      failedRetentionSeconds: config.FAILED_JOB_RETENTION_SECONDS,
+      jobs,
+      events,
+      store,
+      imagegen,
+      renderer,
+      sources: defaultStorySources,
+      webhooks,
+      logger,
+      signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
+    });
+  }
+
+  const app = createApp({
+    config,
+    logger,
+    store,
+    jobs,
+    queue,
+    events,
+    idempotency: new IdempotencyStore({ redis }),
+    webhooks,
+    imagegen,
+    renderer,
+    redis,
+    files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET },
+  });
+
+  const server = await listen(app, { port: config.PORT, hostname: config.HOST });
+  logger.info({ url: server.url, worker: config.RUN_WORKER }, "gateway listening");
+
+  installShutdown({
+    logger,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    steps: [
+      // Stop accepting requests first; open SSE streams end when the connections close.
+      { name: "http", run: () => server.close() },
+      // The running stage finishes; later stages go back to the queue for another task.
+      { name: "worker", run: () => worker?.close() },
+      { name: "queue", run: () => queue.close() },
+      { name: "events", run: () => events.close() },
+      { name: "redis", run: async () => void (await redis.quit()) },
+      { name: "telemetry", run: () => telemetry.shutdown() },
+    ],
+  });
+}

@@ -1,0 +1,181 @@
+import { withParentCarrier, withSpan } from "@video-service/telemetry";
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
+import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
+import { isTerminal, type JobRecord } from "./jobs/job-store.ts";
+import { isAbortError, toJobError } from "./pipeline/job-error.ts";
+import type { PipelineDeps } from "./pipeline/pipeline.types.ts";
+import { DrainingError, runPipeline, StageError } from "./pipeline/run-pipeline.ts";
+
+export interface WorkerDeps extends PipelineDeps {
+  /** BullMQ's blocking connection is duplicated from it (with maxRetriesPerRequest: null). */
+  redis: Redis;
+  queueName: string;
+  concurrency: number;
+  /** How long a failed job keeps its temp objects for a retry. */
+  failedRetentionSeconds: number;
+  /** How often expired temp objects of failed jobs are swept; default one minute. */
+  sweepIntervalMs?: number;
+}
+
+export interface VideoWorker {
+  /** Stops taking jobs, lets the running stage finish (later stages go back to the queue), then closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * The BullMQ worker that runs video jobs. One job's whole run is a "video.job" span, child of the
+ * trace of the POST that created it (the carrier stored on the job). Cancel requests arrive on
+ * Redis pub/sub and abort the job's AbortSignal, which every downstream call carries.
+ */
+export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
+  const { jobs, events, store, logger } = deps;
+  const running = new Map<string, AbortController>();
+  let draining = false;
+
+  const unsubscribeCancel = await events.onCancel((id) => {
+    const controller = running.get(id);
+    if (controller) {
+      logger.info({ jobId: id }, "cancelling running job");
+      controller.abort(new DOMException("the job was cancelled", "AbortError"));
+    }
+  });
+
+  const finishFailed = async (record: JobRecord, err: unknown, bullJob: Job, token: string | undefined) => {
+    const stage = err instanceof StageError ? err.stage : record.stage;
+    const cause = err instanceof StageError ? err.cause : err;
+    if (cause instanceof DrainingError) {
+      // Not the job's fault: back to the queue without spending an attempt.
+      await jobs.transition({ id: record.id, from: ["running"], to: "queued" });
+      await events.publish(record.id, { type: "status", status: "queued" });
+      await bullJob.moveToDelayed(Date.now(), token);
+      throw new DelayedError("worker shutting down");
+    }
+    const error = toJobError(cause, stage);
+    const attempts = bullJob.opts.attempts ?? 1;
+    const final = !error.retryable || bullJob.attemptsMade + 1 >= attempts;
+    logger.warn(
+      { jobId: record.id, stage, err: cause, attempt: bullJob.attemptsMade + 1, attempts, final },
+      "video job failed",
+    );
+    if (!final) {
+      const moved = await jobs.transition({ id: record.id, from: ["running"], to: "queued", set: { error } });
+      if (moved.ok) await events.publish(record.id, { type: "status", status: "queued" });
+      throw cause instanceof Error ? cause : new Error(String(cause));
+    }
+    const failed = await jobs.transition({ id: record.id, from: ["running", "queued"], to: "failed", set: { error } });
+    if (failed.ok) {
+      await events.publish(record.id, { type: "status", status: "failed" });
+      await jobs.scheduleTempCleanup(record.id, new Date(Date.now() + deps.failedRetentionSeconds * 1000));
+      await notifyWebhook({ ...deps, jobId: record.id });
+    }
+    throw new UnrecoverableError(`${error.title}: ${error.detail}`);
+  };
+
+  const finishCancelled = async (id: string) => {
+    await deleteTempObjects({ store, jobId: id, logger });
+    await notifyWebhook({ ...deps, jobId: id });
+    logger.info({ jobId: id }, "video job cancelled");
+  };
+
+  const processJob = async (bullJob: Job<JobPayload<"renderVideo">>, token?: string): Promise<void> => {
+    const { videoId, run } = jobCatalog.renderVideo.schema.parse(bullJob.data);
+    const record = await jobs.get(videoId);
+    // Gone, or superseded by a retry: nothing to do.
+    if (!record || record.run !== run || isTerminal(record.status)) return;
+    const controller = new AbortController();
+    running.set(videoId, controller);
+    try {
+      const started = await jobs.transition({ id: videoId, from: ["queued", "running"], to: "running" });
+      if (!started.ok) return;
+      await events.publish(videoId, { type: "status", status: "running" });
+      await withParentCarrier(record.traceCarrier, () =>
+        withSpan("video.job", { "video.id": videoId, "video.format": record.request.format, "video.run": run }, () =>
+          runJob({ ...record, status: "running" }, controller.signal, bullJob, token),
+        ),
+      );
+    } finally {
+      running.delete(videoId);
+    }
+  };
+
+  const runJob = async (record: JobRecord, signal: AbortSignal, bullJob: Job, token: string | undefined) => {
+    try {
+      const outputs = await runPipeline({ record, signal, deps, shouldDrain: () => draining });
+      const done = await jobs.transition({
+        id: record.id,
+        from: ["running"],
+        to: "succeeded",
+        set: { progress: 1, outputs },
+        unset: ["error"],
+      });
+      if (done.ok) {
+        await events.publish(record.id, { type: "status", status: "succeeded" });
+        logger.info({ jobId: record.id, key: outputs.video.key }, "video job succeeded");
+      } else if (done.current === "cancelled") {
+        await finishCancelled(record.id);
+      }
+    } catch (err) {
+      const current = await jobs.get(record.id);
+      if (current?.status === "cancelled" || (signal.aborted && isAbortError(signal.reason))) {
+        if (current?.status === "cancelled") await finishCancelled(record.id);
+        return;
+      }
+      await finishFailed(current ?? record, err, bullJob, token);
+    }
+  };
+
+  // BullMQ blocks on this connection: commands must wait for a reconnect rather than fail.
+  const connection = deps.redis.duplicate({ maxRetriesPerRequest: null });
+  const worker = new Worker<JobPayload<"renderVideo">, void, "renderVideo">(deps.queueName, processJob, {
+    connection,
+    concurrency: deps.concurrency,
+    autorun: true,
+  });
+
+  // When BullMQ gives up on a job on its own (stalled too often, or a failure outside the
+  // processor), the record must not stay "running" forever.
+  worker.on("failed", (bullJob, err) => {
+    if (!bullJob) return;
+    void (async () => {
+      if (!(await bullJob.isFailed())) return;
+      const parsed = jobCatalog.renderVideo.schema.safeParse(bullJob.data);
+      if (!parsed.success) return;
+      const record = await jobs.get(parsed.data.videoId);
+      if (!record || record.run !== parsed.data.run || isTerminal(record.status)) return;
+      const error = { stage: record.stage, title: "The job stopped", detail: err.message, retryable: true };
+      const failed = await jobs.transition({
+        id: record.id,
+        from: ["queued", "running"],
+        to: "failed",
+        set: { error },
+      });
+      if (failed.ok) {
+        await events.publish(record.id, { type: "status", status: "failed" });
+        await jobs.scheduleTempCleanup(record.id, new Date(Date.now() + deps.failedRetentionSeconds * 1000));
+      }
+    })().catch((failure: unknown) => logger.error({ err: failure }, "could not record a failed job"));
+  });
+  worker.on("error", (err) => logger.error({ err }, "queue worker error"));
+
+  const sweep = setInterval(() => {
+    void (async () => {
+      for (const id of await jobs.takeDueTempCleanups(new Date())) {
+        const record = await jobs.get(id);
+        if (record?.status === "failed") await deleteTempObjects({ store, jobId: id, logger });
+      }
+    })().catch((err: unknown) => logger.warn({ err }, "temp cleanup sweep failed"));
+  }, deps.sweepIntervalMs ?? 60_000);
+  sweep.unref();
+
+  return {
+    async close() {
+      draining = true;
+      clearInterval(sweep);
+      await worker.close();
+      await unsubscribeCancel();
+      await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}

@@ -1,0 +1,138 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  FORMATS,
+  INTERNAL_TOKEN_HEADER,
+  type MediaInfo,
+  renderRequestSchema,
+  speechRequestSchema,
+} from "@video-service/contracts";
+import type { ObjectStore } from "@video-service/object-store";
+import { listen, type RunningServer } from "@video-service/shutdown";
+import { Hono } from "hono";
+
+export type RenderBehaviour = "ok" | "fail" | "hang";
+
+export interface FakeRenderer {
+  url: string;
+  token: string;
+  /** Changed by tests between jobs. */
+  behaviour: { render: RenderBehaviour; ready: boolean };
+  calls: { speech: number; render: number };
+  /** Resolves when a render request has started streaming. */
+  renderStarted(): Promise<void>;
+  /** Resolves when a streaming render's caller disconnected. */
+  renderDisconnected(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const problem = (status: number, title: string, detail: string) => ({
+  type: "https://video-service.dev/problems/internal",
+  title,
+  status,
+  detail,
+});
+
+/** A few bytes of RIFF header: enough to be an object, not real audio (the fake renderer never decodes it). */
+const DUMMY_WAV = Buffer.from("RIFF\x24\x00\x00\x00WAVEfmt ", "latin1");
+const DUMMY_MP4 = Buffer.concat([Buffer.from("\x00\x00\x00\x18ftypmp42", "latin1"), Buffer.alloc(4096, 7)]);
+
+/**
+ * A protocol fake of our renderer, on a real port: /v1/speech writes a dummy WAV and answers
+ * word timings; /v1/renders streams NDJSON progress then writes a dummy MP4 at outputKey and
+ * answers `done` — or answers a 500 problem ("fail"), or streams until the caller disconnects
+ * ("hang"). It validates requests with the real contracts.
+ */
+export async function startFakeRenderer({
+  store,
+  token,
+}: {
+  store: ObjectStore;
+  token: string;
+}): Promise<FakeRenderer> {
+  const behaviour: FakeRenderer["behaviour"] = { render: "ok", ready: true };
+  const calls = { speech: 0, render: 0 };
+  let started = Promise.withResolvers<void>();
+  let disconnected = Promise.withResolvers<void>();
+  const app = new Hono();
+
+  app.use("/v1/*", async (c, next) => {
+    if (c.req.header(INTERNAL_TOKEN_HEADER) !== token) return c.json(problem(401, "Unauthorized", "bad token"), 401);
+    return next();
+  });
+
+  app.get("/readyz", (c) =>
+    behaviour.ready ? c.json({ status: "ready" }) : c.json(problem(503, "Down", "fake"), 503),
+  );
+
+  app.post("/v1/speech", async (c) => {
+    calls.speech += 1;
+    const request = speechRequestSchema.parse(await c.req.json());
+    await store.put(request.outputKey, DUMMY_WAV);
+    const words = request.text
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((text, index) => ({ text, start: index * 0.3, end: index * 0.3 + 0.25 }));
+    return c.json({ key: request.outputKey, durationSeconds: Math.max(0.5, words.length * 0.3), words });
+  });
+
+  app.post("/v1/renders", async (c) => {
+    calls.render += 1;
+    const request = renderRequestSchema.parse(await c.req.json());
+    if (behaviour.render === "fail") {
+      return c.json(problem(500, "FFmpeg failed", "ffmpeg exited with code 1"), 500, {
+        "content-type": "application/problem+json",
+      });
+    }
+    const encoder = new TextEncoder();
+    const line = (value: unknown) => encoder.encode(`${JSON.stringify(value)}\n`);
+    const mode = behaviour.render;
+    const spec = FORMATS[request.format];
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(line({ type: "progress", progress: 0.1 }));
+        started.resolve();
+        if (mode === "hang") return; // until cancel() below
+        for (const progress of [0.4, 0.7, 1]) {
+          await sleep(30);
+          controller.enqueue(line({ type: "progress", progress, fps: 60 }));
+        }
+        await store.put(request.outputKey, DUMMY_MP4);
+        const media: MediaInfo = {
+          durationSeconds: request.scenes.reduce((sum, scene) => sum + scene.duration, 0),
+          sizeBytes: DUMMY_MP4.length,
+          video: {
+            codec: "h264",
+            pixelFormat: "yuv420p",
+            colorRange: "tv",
+            width: spec.width,
+            height: spec.height,
+            fps: spec.fps,
+          },
+          audio: { codec: "aac", sampleRate: 48_000, channels: 2 },
+        };
+        controller.enqueue(line({ type: "done", key: request.outputKey, media, elapsedSeconds: 0.1 }));
+        controller.close();
+      },
+      cancel() {
+        disconnected.resolve();
+      },
+    });
+    return c.body(body, 200, { "content-type": "application/x-ndjson" });
+  });
+
+  const server: RunningServer = await listen(app, { port: 0, hostname: "127.0.0.1" });
+  return {
+    url: server.url,
+    token,
+    behaviour,
+    calls,
+    renderStarted: () => started.promise,
+    renderDisconnected: () => disconnected.promise,
+    close: async () => {
+      started = Promise.withResolvers<void>();
+      disconnected = Promise.withResolvers<void>();
+      if ("closeAllConnections" in server.server) server.server.closeAllConnections();
+      await server.close();
+    },
+  };
+}
