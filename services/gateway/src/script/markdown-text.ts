@@ -1,0 +1,256 @@
+/**
+ * Reddit Markdown → text, twice: `toCardText` keeps the author's wording for the screen (only the
+ * Markdown syntax goes), `toSpeakableText` makes plain sentences for the voice. Pure functions.
+ */
+
+const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: "\u00A0",
+  hellip: "…",
+  mdash: "—",
+  ndash: "–",
+  lsquo: "‘",
+  rsquo: "’",
+  ldquo: "“",
+  rdquo: "”",
+  copy: "©",
+  reg: "®",
+  trade: "™",
+  deg: "°",
+  euro: "€",
+  pound: "£",
+  cent: "¢",
+  times: "×",
+  middot: "·",
+  bull: "•",
+};
+
+/** Reddit's API escapes &, < and > in bodies and titles (and sometimes twice: "&amp;amp;"). */
+export function decodeHtmlEntities(text: string): string {
+  let decoded = text;
+  for (let pass = 0; pass < 2; pass++) {
+    const next = decoded.replace(/&(#x[0-9a-f]{1,6}|#\d{1,7}|[a-z]{2,8});/gi, (entity, name: string) => {
+      if (name.startsWith("#")) {
+        const codePoint =
+          name[1] === "x" || name[1] === "X" ? Number.parseInt(name.slice(2), 16) : Number(name.slice(1));
+        return codePoint > 0 && codePoint <= 0x10ffff ? String.fromCodePoint(codePoint) : entity;
+      }
+      return NAMED_ENTITIES[name.toLowerCase()] ?? entity;
+    });
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
+}
+
+const FENCED_CODE = /^[ \t]*(```|~~~)[^\n]*\n([\s\S]*?)(?:^[ \t]*\1[ \t]*$|(?![\s\S]))/gm;
+const HORIZONTAL_RULE = /^[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
+const TABLE_SEPARATOR = /^[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*$/;
+const REFERENCE_DEFINITION = /^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+.*$/;
+const HEADING = /^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$/;
+// A quote marker, unless it opens a spoiler (">!text!<").
+const QUOTE = /^[ \t]*(?:>(?!!)[ \t]?)+/;
+const LIST_ITEM = /^[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+/;
+const ESCAPED = /\\([\\`*_{}[\]()#+\-.!|>~<^])/g;
+
+interface Line {
+  text: string;
+  /** A heading, list item or table row: a unit of its own that should end like a sentence. */
+  standalone: boolean;
+}
+
+/** The block structure both renderings share: code fences, rules, headings, quotes, lists, tables. */
+function markdownLines(markdown: string, o: { keepCode: boolean; keepListMarkers: boolean; cellSeparator: string }) {
+  const source = decodeHtmlEntities(markdown.replace(/\r\n?/g, "\n"))
+    .replace(/[\u200B\u2060\uFEFF]/g, "")
+    .replace(/\u00A0/g, " ")
+    .replace(FENCED_CODE, (_block, _fence, code: string) => (o.keepCode ? code.replace(/\n$/, "") : ""));
+  const rawLines = source.split("\n");
+  const lines: Line[] = [];
+  for (const [i, raw] of rawLines.entries()) {
+    if (HORIZONTAL_RULE.test(raw) || REFERENCE_DEFINITION.test(raw)) continue;
+    if (isTableSeparator(raw)) continue;
+    const inTable = raw.includes("|") && (isTableSeparator(rawLines[i + 1]) || isInsideTable(rawLines, i));
+    if (inTable) {
+      const cells = raw
+        .trim()
+        .replace(/^\|/, "")
+        .replace(/\|$/, "")
+        .split("|")
+        .map((cell) => cell.trim())
+        .filter((cell) => cell.length > 0);
+      lines.push({ text: cells.join(o.cellSeparator), standalone: true });
+      continue;
+    }
+    const heading = HEADING.exec(raw);
+    if (heading) {
+      lines.push({ text: heading[1] ?? "", standalone: true });
+      continue;
+    }
+    let text = raw.replace(QUOTE, "");
+    const isListItem = LIST_ITEM.test(text);
+    if (isListItem && !o.keepListMarkers) text = text.replace(LIST_ITEM, "");
+    lines.push({ text: text.trimEnd(), standalone: isListItem });
+  }
+  return lines;
+}
+
+function isTableSeparator(line: string | undefined): boolean {
+  if (line === undefined) return false;
+  return line.includes("|") && line.includes("-") && TABLE_SEPARATOR.test(line);
+}
+
+/** A row belongs to a table when a separator row is reachable through rows that all contain "|". */
+function isInsideTable(lines: string[], index: number): boolean {
+  for (let i = index - 1; i >= 0; i--) {
+    const line = lines[i] ?? "";
+    if (isTableSeparator(line)) return true;
+    if (!line.includes("|")) return false;
+  }
+  return false;
+}
+
+/** Inline syntax: images, links, spoilers, strikethrough, code, emphasis, superscript, escapes. */
+function stripInline(text: string, o: { linkUrls: "keep" | "say-link" }): string {
+  return (
+    text
+      .replace(/!\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+"[^"]*")?\)/g, "")
+      .replace(/\[([^\]]+)\]\((?:[^()\s]|\([^)]*\))*(?:\s+"[^"]*")?\)/g, "$1")
+      .replace(/\[([^\]]+)\]\[[^\]]*\]/g, "$1")
+      .replace(/<((?:https?|mailto):[^>\s]+)>/g, o.linkUrls === "keep" ? "$1" : "link")
+      .replace(/>!(.+?)!</g, "$1")
+      .replace(/~~(?=\S)(.+?)~~/g, "$1")
+      .replace(/(`+)(.+?)\1/g, (_match, _ticks, code: string) => code.trim())
+      .replace(/(\*\*\*|___)(?=\S)(.+?)(?<=\S)\1/g, "$2")
+      .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, "$2")
+      .replace(/(?<![\w*\\])\*(?=\S)(.+?)(?<=[^\s\\])\*(?![\w*])/g, "$1")
+      .replace(/(?<![\w\\])_(?=\S)(.+?)(?<=\S)_(?!\w)/g, "$1")
+      .replace(/\^\(([^)]*)\)/g, "$1")
+      .replace(/\^(?=\S)/g, "")
+      // Escaped punctuation last, so "\*" stays a literal star through the emphasis rules above.
+      .replace(ESCAPED, "$1")
+  );
+}
+
+/**
+ * What a card shows: the author's own words with the Markdown syntax removed (link targets,
+ * emphasis markers, heading and quote markers, table pipes), HTML entities decoded. Everything
+ * else is kept verbatim: URLs typed as text, emoji, quotes, braces, backslashes; paragraphs stay
+ * separated by a blank line and list items stay on their own lines with their markers.
+ */
+export function toCardText(markdown: string): string {
+  const lines = markdownLines(markdown, { keepCode: true, keepListMarkers: true, cellSeparator: " | " });
+  return lines
+    .map((line) => stripInline(line.text, { linkUrls: "keep" }).trim())
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trim();
+}
+
+const URL = /\b(?:https?:\/\/|www\.)[^\s<>]*[^\s<>.,;:!?'")\]]/gi;
+const HTML_TAG = /<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?\/?>/g;
+// Pictographs, their modifiers and joiners: a narrator does not read "face with tears of joy".
+const EMOJI = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200D|\uFE0E|\uFE0F|\u20E3/gu;
+const ENDS_LIKE_SENTENCE = /[.!?…:;,]["'”’)\]]*$/;
+
+/**
+ * Plain speakable text from Markdown (or plain text): syntax stripped as for cards, code blocks,
+ * images, HTML tags and emoji dropped, URLs said as "link", every heading, list item, table row and
+ * line ending like a sentence, whitespace normalised to single spaces, the whole ending with
+ * punctuation. Empty when nothing speakable is left.
+ */
+export function toSpeakableText(markdownOrText: string): string {
+  const lines = markdownLines(markdownOrText, { keepCode: false, keepListMarkers: false, cellSeparator: ", " });
+  const sentences: string[] = [];
+  for (const line of lines) {
+    const text = stripInline(line.text, { linkUrls: "say-link" })
+      .replace(URL, "link")
+      .replace(HTML_TAG, " ")
+      .replace(EMOJI, "")
+      // Leftovers of syntax that did not pair up (a bold run cut by a page break, say).
+      .replace(/\*\*|__|~~|>!|!<|```/g, "")
+      .replace(/\bTL;\s?DR\b/gi, "TL DR")
+      .replace(/\blink(?:[\s,;]+link\b)+/gi, "links")
+      .replace(/\s+/g, " ")
+      .trim();
+    if (!/[\p{L}\p{N}]/u.test(text)) continue;
+    sentences.push(ENDS_LIKE_SENTENCE.test(text) ? text : `${text}.`);
+  }
+  return sentences
+    .join(" ")
+    .replace(/\s+([.!?,;:…])/g, "$1")
+    .replace(/([,;:])(?=[.!?])/g, "")
+    .trim();
+}
+
+const ABBREVIATIONS = new Set([
+  "mr",
+  "mrs",
+  "ms",
+  "dr",
+  "prof",
+  "sr",
+  "jr",
+  "st",
+  "vs",
+  "etc",
+  "e.g",
+  "i.e",
+  "approx",
+  "no",
+  "vol",
+  "fig",
+  "inc",
+  "ltd",
+  "co",
+  "mt",
+  "ft",
+  "u.s",
+  "u.k",
+  "a.m",
+  "p.m",
+]);
+
+/**
+ * Sentence ranges [start, end) of `text`, trimmed. A sentence ends at . ! ? or … (with any closing
+ * quotes or brackets) followed by whitespace, and at every line break; common abbreviations
+ * ("Mr.", "e.g."), initials ("J. K.") and list numbers ("1.") do not end one.
+ */
+export function sentenceSpans(text: string): { start: number; end: number }[] {
+  const spans: { start: number; end: number }[] = [];
+  const push = (start: number, end: number) => {
+    let s = start;
+    let e = end;
+    while (s < e && /\s/.test(text[s] ?? "")) s++;
+    while (e > s && /\s/.test(text[e - 1] ?? "")) e--;
+    if (e > s) spans.push({ start: s, end: e });
+  };
+  const boundary = /[.!?…]+["'”’)\]*_~]*(?=\s|$)|\n/g;
+  let start = 0;
+  for (let match = boundary.exec(text); match; match = boundary.exec(text)) {
+    const end = match.index + match[0].length;
+    if (match[0] !== "\n" && !endsSentence(text.slice(start, end))) continue;
+    push(start, end);
+    start = end;
+  }
+  push(start, text.length);
+  return spans;
+}
+
+function endsSentence(candidate: string): boolean {
+  if (!/\.$|\.["'”’)\]*_~]+$/.test(candidate) || /[!?…]/.test(candidate.slice(-3))) return true;
+  const trimmed = candidate.trim();
+  if (/^(?:[-*+•]\s*)?\d{1,3}\.$/.test(trimmed)) return false; // a list number
+  const lastWord = /(\S+?)\.["'”’)\]*_~]*$/u.exec(trimmed)?.[1]?.replace(/^["'“‘([]+/, "") ?? "";
+  if (/^\p{Lu}$/u.test(lastWord)) return false; // an initial
+  return !ABBREVIATIONS.has(lastWord.toLowerCase());
+}
+
+/** The sentences of a text, trimmed, in order. */
+export function splitSentences(text: string): string[] {
+  return sentenceSpans(text).map(({ start, end }) => text.slice(start, end));
+}
