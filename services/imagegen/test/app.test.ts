@@ -1,4 +1,5 @@
 import {
+  type CardSpec,
   type CardsRequestInput,
   type CardsResponse,
   cardsResponseSchema,
@@ -31,7 +32,10 @@ function post(body: string, headers: Record<string, string> = {}) {
   });
 }
 
-async function cards(request: CardsRequestInput): Promise<CardsResponse> {
+/** A request as tests write it (`as const` literals are readonly). */
+type RequestBody = Omit<CardsRequestInput, "cards"> & { cards: readonly CardSpec[] };
+
+async function cards(request: RequestBody): Promise<CardsResponse> {
   const response = await post(JSON.stringify(request));
   expect(response.status).toBe(200);
   return cardsResponseSchema.parse(await response.json());
