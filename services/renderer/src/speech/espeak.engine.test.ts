@@ -166,6 +166,34 @@ describe("espeak-ng engine (libespeak-ng through koffi)", () => {
     expect(results.map((r) => r.words.map((w) => w.text).join(" "))).toEqual(texts);
   });
 
+  it("shares the one library instance between engines of the same process", async () => {
+    const second = createEspeakEngine();
+    try {
+      const [a, b] = await Promise.all([
+        engine.synthesize({
+          text: "first engine speaking",
+          voice: "en-us",
+          rate: 175,
+          outputPath: path.join(dir, "e1.wav"),
+        }),
+        second.synthesize({ text: "second one", voice: "de", rate: 300, outputPath: path.join(dir, "e2.wav") }),
+      ]);
+      expect(a.words.map((w) => w.text)).toEqual(["first", "engine", "speaking"]);
+      expect(b.words.map((w) => w.text)).toEqual(["second", "one"]);
+    } finally {
+      await second.close();
+    }
+    // Closing one engine leaves the other working.
+    const after = await engine.synthesize({
+      text: "still fine",
+      voice: "en-us",
+      rate: 175,
+      outputPath: path.join(dir, "e3.wav"),
+    });
+    expect(after.words).toHaveLength(2);
+    expect(() => createEspeakEngine({ dataPath: "/elsewhere" })).toThrow(/other settings/);
+  });
+
   it("stops when the signal aborts", async () => {
     const controller = new AbortController();
     controller.abort(new Error("caller went away"));

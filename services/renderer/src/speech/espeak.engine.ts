@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises";
-import { Worker } from "node:worker_threads";
 import type { EspeakVoiceList } from "./espeak.native.ts";
-import type { EspeakWorkerReply, EspeakWorkerRequest, EspeakWorkerSettings } from "./espeak.protocol.ts";
+import type { EspeakWorkerReply } from "./espeak.protocol.ts";
+import { acquireEspeakWorker } from "./espeak.worker-client.ts";
 import {
   NothingToSpeakError,
   type SynthesisResult,
@@ -24,7 +24,7 @@ export interface EspeakEngine extends TtsEngine {
   readonly name: "espeak";
   /** Whether `voice` names an installed voice, optionally with a "+variant" (e.g. "en-us+f3"). */
   hasVoice(voice: string): Promise<boolean>;
-  /** Stops the worker thread; pending syntheses fail. */
+  /** Gives up the shared worker thread (the last engine to close stops it). */
   close(): Promise<void>;
 }
 
@@ -32,67 +32,22 @@ type Reply<T extends EspeakWorkerReply> = T extends { ok: true } ? T : never;
 type SynthesisReply = Reply<Extract<EspeakWorkerReply, { type: "synthesis" }>>;
 type VoicesReply = Reply<Extract<EspeakWorkerReply, { type: "voices" }>>;
 
-interface Pending {
-  resolve(reply: EspeakWorkerReply): void;
-  reject(error: Error): void;
-}
-
 /**
  * espeak-ng through libespeak-ng in a worker thread: audio and the synthesiser's own word events
  * in one pass (see word-timings.ts and README.md for how word timings are made and how accurate
- * they are). The library is not re-entrant, so one worker owns it and handles one text at a time;
- * the main thread only encodes the WAV and computes timings.
+ * they are). The library is not re-entrant, so one worker per process owns it and handles one
+ * text at a time (engines created in the same process share it); the main thread only encodes
+ * the WAV and computes timings.
  */
 export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
-  const settings: EspeakWorkerSettings = {
+  const worker = acquireEspeakWorker({
     ...(o.libraryPath === undefined ? {} : { libraryPath: o.libraryPath }),
     ...(o.dataPath === undefined ? {} : { dataPath: o.dataPath }),
-  };
-  let worker: Worker | undefined;
-  let nextId = 1;
-  const pending = new Map<number, Pending>();
+  });
   let voices: Promise<{ voices: Set<string>; variants: Set<string> }> | undefined;
 
-  function failAll(error: Error): void {
-    for (const entry of pending.values()) entry.reject(error);
-    pending.clear();
-  }
-
-  function ensureWorker(): Worker {
-    if (worker) return worker;
-    const created = new Worker(new URL("./espeak.worker.ts", import.meta.url), { workerData: settings });
-    // Idle, the worker must not keep the process alive; pending calls ref it (see call()).
-    created.unref();
-    created.on("message", (reply: EspeakWorkerReply) => {
-      const entry = pending.get(reply.id);
-      if (!entry) return;
-      pending.delete(reply.id);
-      if (pending.size === 0) created.unref();
-      entry.resolve(reply);
-    });
-    created.on("error", (error) => {
-      if (worker === created) worker = undefined;
-      failAll(new TtsEngineError(`espeak-ng worker failed: ${error.message}`, { cause: error }));
-    });
-    created.on("exit", (code) => {
-      if (worker === created) worker = undefined;
-      failAll(new TtsEngineError(`espeak-ng worker exited (code ${code})`));
-    });
-    worker = created;
-    return created;
-  }
-
-  function call(request: EspeakWorkerRequest): Promise<EspeakWorkerReply> {
-    const target = ensureWorker();
-    return new Promise((resolve, reject) => {
-      pending.set(request.id, { resolve, reject });
-      target.ref();
-      target.postMessage(request);
-    });
-  }
-
   function loadVoices(): Promise<{ voices: Set<string>; variants: Set<string> }> {
-    voices ??= call({ id: nextId++, type: "voices" }).then((reply) => {
+    voices ??= worker.call({ type: "voices" }).then((reply) => {
       if (!reply.ok) throw new TtsEngineError(`espeak-ng could not list voices: ${reply.message}`);
       const list: EspeakVoiceList = (reply as VoicesReply).voices;
       return { voices: new Set(list.voices), variants: new Set(list.variants) };
@@ -123,7 +78,7 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
       const spoken = text.replaceAll("\0", " ");
       let reply: EspeakWorkerReply;
       try {
-        reply = await call({ id: nextId++, type: "synthesize", text: spoken, voice, rate, abortFlag });
+        reply = await worker.call({ type: "synthesize", text: spoken, voice, rate, abortFlag });
       } finally {
         signal?.removeEventListener("abort", onAbort);
       }
@@ -142,11 +97,8 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
     },
 
     async close() {
-      const current = worker;
-      worker = undefined;
       voices = undefined;
-      if (current) await current.terminate();
-      failAll(new TtsEngineError("espeak-ng engine closed"));
+      await worker.release();
     },
   };
 }
