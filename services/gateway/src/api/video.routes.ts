@@ -39,7 +39,7 @@ export const createVideoRoute = createRoute({
         .max(255)
         .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces")
         .optional()
-        .openapi({ param: { name: "Idempotency-Key", in: "header" } }),
+        .openapi({ description: "Makes retries of this request safe for 24 hours (scoped to the API key)" }),
     }),
     body: { required: true, content: { "application/json": { schema: createVideoRequestSchema } } },
   },

@@ -1,0 +1,135 @@
+import { createHmac } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, startHarness, textStory } from "./harness.ts";
+
+interface JobBody {
+  id: string;
+  status: string;
+  stage: string | null;
+  error?: { stage: string; title: string; detail: string; retryable: boolean };
+  stages: Record<string, { status: string; attempts: number }>;
+  outputs?: unknown;
+}
+
+/** A webhook receiver on a real port that records what it is sent. */
+async function startWebhookReceiver() {
+  const received: { body: string; signature: string | undefined }[] = [];
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => {
+      body += chunk.toString("utf8");
+    });
+    req.on("end", () => {
+      received.push({ body, signature: req.headers["x-signature"] as string | undefined });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe("video jobs: cancel, failure, retry", () => {
+  let h: Harness;
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  beforeAll(async () => {
+    h = await startHarness();
+    hook = await startWebhookReceiver();
+  });
+  afterAll(async () => {
+    await hook?.close();
+    await h?.close();
+  });
+
+  it("cancelling while rendering aborts the renderer request, ends cancelled and removes temp objects", async () => {
+    h.renderer.behaviour.render = "hang";
+    const created = (await (
+      await h.call("POST", "/v1/videos", { ...textStory("Cancel me"), webhook: { url: hook.url } })
+    ).json()) as { id: string };
+    await h.renderer.renderStarted();
+    expect((await h.store.list(`audio/temp/${created.id}/`)).length).toBeGreaterThan(0);
+
+    const cancelled = await h.call("DELETE", `/v1/videos/${created.id}`);
+    expect(cancelled.status).toBe(202);
+    expect(((await cancelled.json()) as JobBody).status).toBe("cancelled");
+
+    // The worker's abort reaches the renderer as a disconnect (the real renderer kills FFmpeg then).
+    await h.renderer.renderDisconnected();
+    const job = (await h.waitForStatus(created.id, ["cancelled"])) as JobBody;
+    expect(job.outputs).toBeUndefined();
+    await expect.poll(() => h.store.list(`audio/temp/${created.id}/`)).toEqual([]);
+
+    // The webhook tells how it ended, signed with the webhook secret.
+    await expect.poll(() => hook.received.length).toBeGreaterThan(0);
+    const delivery = hook.received.find((d) => (JSON.parse(d.body) as { id: string }).id === created.id);
+    expect(JSON.parse(delivery?.body ?? "{}")).toMatchObject({ id: created.id, status: "cancelled" });
+    const expected = `sha256=${createHmac("sha256", "test-webhook-secret-0123")
+      .update(delivery?.body ?? "")
+      .digest("hex")}`;
+    expect(delivery?.signature).toBe(expected);
+
+    // Cancelling again is harmless; a finished job cannot be cancelled.
+    expect((await h.call("DELETE", `/v1/videos/${created.id}`)).status).toBe(200);
+    h.renderer.behaviour.render = "ok";
+  });
+
+  it("a render that fails marks the job failed at stage render; retry resumes there without redoing narration or visuals", async () => {
+    h.renderer.behaviour.render = "fail";
+    const speechBefore = h.renderer.calls.speech;
+    const cardsBefore = h.imagegen.calls.cards;
+    const created = (await (await h.call("POST", "/v1/videos", textStory("Fails at render"))).json()) as { id: string };
+    const failed = (await h.waitForStatus(created.id, ["failed", "succeeded"])) as JobBody;
+    expect(failed.status).toBe("failed");
+    expect(failed.stage).toBe("render");
+    expect(failed.error).toMatchObject({ stage: "render", retryable: false });
+    expect(failed.error?.title).toMatch(/renderer/);
+    expect(failed.error?.detail).toMatch(/ffmpeg exited/);
+    expect(failed.stages.render?.status).toBe("failed");
+    expect(failed.stages.narration?.status).toBe("succeeded");
+
+    const speechCalls = h.renderer.calls.speech - speechBefore;
+    const cardCalls = h.imagegen.calls.cards - cardsBefore;
+    expect(speechCalls).toBeGreaterThan(0);
+    expect(cardCalls).toBe(1);
+    const rendersBefore = h.renderer.calls.render;
+
+    // Only failed or cancelled jobs can be retried.
+    const other = (await (await h.call("POST", "/v1/videos", textStory("Still fine"))).json()) as { id: string };
+    h.renderer.behaviour.render = "ok";
+    await h.waitForStatus(other.id, ["succeeded"]);
+    expect((await h.call("POST", `/v1/videos/${other.id}/retry`)).status).toBe(409);
+
+    const speechBeforeRetry = h.renderer.calls.speech;
+    const cardsBeforeRetry = h.imagegen.calls.cards;
+    const retried = await h.call("POST", `/v1/videos/${created.id}/retry`);
+    expect(retried.status).toBe(202);
+    expect(((await retried.json()) as JobBody).status).toBe("queued");
+    const done = (await h.waitForStatus(created.id, ["succeeded", "failed"])) as JobBody;
+    expect(done.status).toBe("succeeded");
+    expect(done.error).toBeUndefined();
+    expect(h.renderer.calls.speech).toBe(speechBeforeRetry);
+    expect(h.imagegen.calls.cards).toBe(cardsBeforeRetry);
+    expect(h.renderer.calls.render).toBeGreaterThan(rendersBefore);
+    expect(done.stages.narration?.attempts).toBe(1);
+    expect(done.stages.render).toMatchObject({ status: "succeeded", attempts: 2 });
+  });
+
+  it("answers 404 problems for unknown jobs", async () => {
+    for (const [method, path] of [
+      ["GET", "/v1/videos/nosuchjob123"],
+      ["DELETE", "/v1/videos/nosuchjob123"],
+      ["POST", "/v1/videos/nosuchjob123/retry"],
+      ["GET", "/v1/videos/nosuchjob123/events"],
+    ] as const) {
+      const response = await h.call(method, path);
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+    }
+  });
+});
