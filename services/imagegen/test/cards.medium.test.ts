@@ -129,6 +129,16 @@ describe("text layout", () => {
     expect(fitted.layer.height).toBeGreaterThan(400 - 2 * 40 * 1.5);
   });
 
+  it("cuts inside a word too long to keep whole (a long user name) rather than dropping it", async () => {
+    const name = `u/${"a_very_long_user_name".repeat(6)}`;
+    const fitted = await fitText({ text: name, style, sizes: [40], width: 600, maxHeight: 68 });
+    expect(fitted.truncated).toBe(true);
+    expect(fitted.text.endsWith(ELLIPSIS)).toBe(true);
+    expect(fitted.text.length).toBeGreaterThan(15);
+    expect(name.startsWith(fitted.text.slice(0, -ELLIPSIS.length))).toBe(true);
+    expect(fitted.layer.height).toBeLessThanOrEqual(68);
+  });
+
   it.each([
     ["emoji", "Party time 🎉😀🔥 with friends 👨‍👩‍👧"],
     ["CJK", "今日は本当に長い一日でした。仕事の後で友達と一緒に晩ご飯を食べに行きました。"],

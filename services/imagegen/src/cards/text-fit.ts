@@ -34,11 +34,14 @@ export interface FittedText {
 
 export const ELLIPSIS = "…";
 
+/** Characters beyond which a word that does not fit is cut inside rather than dropped. */
+const LONG_WORD = 16;
+
 /**
  * Lays out text to fit a box: the largest size of the ladder at which all of it fits, or else the
  * smallest size with the text cut at a word boundary (found by binary search on the number of
- * words, measuring each candidate) and an ellipsis added. Sizes never go below the ladder's last
- * step, so text stays readable on a phone.
+ * words, measuring each candidate) and an ellipsis added; a word too long to keep whole is cut
+ * between characters. Sizes never go below the ladder's last step, so text stays readable on a phone.
  */
 export async function fitText({ text, style, sizes, width, maxHeight }: FitTextOptions): Promise<FittedText> {
   const clean = normaliseText(text);
@@ -57,13 +60,19 @@ export async function fitText({ text, style, sizes, width, maxHeight }: FitTextO
     const layer = await draw(candidate, size);
     return layer.height <= maxHeight ? layer : undefined;
   };
-  // Word boundaries first; a text with no usable boundary (one giant word) is cut between characters.
   const limit = maxCharacters({ size, width, maxHeight });
-  for (const allCuts of [wordCuts(clean), graphemeCuts(clean)]) {
-    const cuts = allCuts.filter((cut) => cut <= limit);
-    const best = await longestFittingPrefix(clean, cuts, fitsWith);
-    if (best) return { layer: best.layer, size, text: best.text, truncated: true, rtl };
+  const words = wordCuts(clean).filter((cut) => cut <= limit);
+  const byWord = await longestFittingPrefix(clean, words, fitsWith);
+  // A word longer than a line or so (a URL, a user name, a run of letters) is cut inside, between
+  // characters, rather than dropped whole: search the characters up to the end of that word.
+  const kept = byWord ? byWord.text.length - ELLIPSIS.length : 0;
+  const nextWordEnd = words.find((cut) => cut > kept) ?? Math.min(clean.length, limit);
+  if (!byWord || nextWordEnd - kept > LONG_WORD) {
+    const characters = graphemeCuts(clean).filter((cut) => cut > kept && cut <= nextWordEnd);
+    const byCharacter = await longestFittingPrefix(clean, characters, fitsWith);
+    if (byCharacter) return { layer: byCharacter.layer, size, text: byCharacter.text, truncated: true, rtl };
   }
+  if (byWord) return { layer: byWord.layer, size, text: byWord.text, truncated: true, rtl };
   const layer = await draw(ELLIPSIS, size);
   return { layer, size, text: ELLIPSIS, truncated: true, rtl };
 }
