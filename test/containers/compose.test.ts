@@ -6,9 +6,14 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { loadConfig } from "@video-service/config";
 import { Ajv2019 } from "ajv/dist/2019.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
+import { z } from "zod";
+import { gatewayConfigSchema } from "../../services/gateway/src/config.ts";
+import { imagegenConfigSchema } from "../../services/imagegen/src/config.ts";
+import { rendererConfigSchema } from "../../services/renderer/src/config.ts";
 import {
   type Environment,
   InterpolationError,
@@ -25,6 +30,13 @@ const read = (path: string) => readFileSync(`${root}${path}`, "utf8");
 const APP_PORTS = { gateway: 3000, imagegen: 3001, renderer: 3002 } as const;
 type AppName = keyof typeof APP_PORTS;
 const APPS = Object.keys(APP_PORTS) as AppName[];
+const CONFIG_SCHEMAS: Record<AppName, z.ZodType> = {
+  gateway: gatewayConfigSchema,
+  imagegen: imagegenConfigSchema,
+  renderer: rendererConfigSchema,
+};
+/** Variables read by something other than the service's config: Node itself and the OpenTelemetry SDK. */
+const READ_ELSEWHERE = new Set(["NODE_ENV", "OTEL_SERVICE_NAME", "XDG_CACHE_HOME"]);
 const REQUIRED_SECRETS = ["INTERNAL_TOKEN", "API_KEYS", "STORAGE_SIGNING_SECRET"];
 /** The names config treats as secrets (packages/config redactConfig). */
 const SECRET_NAME = /(SECRET|TOKEN|KEY|PASSWORD|CREDENTIAL)/i;
@@ -114,6 +126,24 @@ function dockerfileFacts(app: AppName) {
   const expose = final.find((instruction) => instruction.keyword === "EXPOSE")?.args;
   const healthcheck = final.find((instruction) => instruction.keyword === "HEALTHCHECK")?.args ?? "";
   return { expose: Number(expose), healthcheck };
+}
+
+/** The variable names a service's config schema reads (the object inside refinements and transforms). */
+function configNames(schema: unknown): string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodPipe) return configNames(schema.in);
+  throw new Error("config schema is neither an object nor a pipe from one");
+}
+
+/** The ENV of a service's runtime stage: the container's environment before compose adds its own. */
+function dockerfileEnv(app: AppName): Record<string, string> {
+  const stages = parseStages(parseDockerfile(read(`services/${app}/Dockerfile`)));
+  const env: Record<string, string> = {};
+  for (const instruction of stages.at(-1)?.instructions ?? []) {
+    if (instruction.keyword !== "ENV") continue;
+    for (const [, name, value] of instruction.args.matchAll(/(\w+)=(\S+)/g)) env[name as string] = value as string;
+  }
+  return env;
 }
 
 function validator() {
@@ -246,6 +276,17 @@ describe("services", () => {
     },
   );
 
+  it.each(APPS)("%s starts with the environment compose and its Dockerfile give it", (app) => {
+    const env = { ...dockerfileEnv(app), ...environmentOf(service(app)) };
+    expect(() => loadConfig(CONFIG_SCHEMAS[app], env)).not.toThrow();
+  });
+
+  it.each(APPS)("%s reads every variable compose and its Dockerfile set (no typos)", (app) => {
+    const names = new Set(configNames(CONFIG_SCHEMAS[app]));
+    const set = Object.keys({ ...dockerfileEnv(app), ...environmentOf(service(app)) });
+    expect(set.filter((name) => !names.has(name) && !READ_ELSEWHERE.has(name))).toEqual([]);
+  });
+
   it("points the gateway at the other services by their compose names and ports", () => {
     const env = environmentOf(service("gateway"));
     expect(env.IMAGEGEN_URL).toBe(`http://imagegen:${APP_PORTS.imagegen}`);
@@ -312,7 +353,13 @@ describe("services", () => {
   });
 
   it("gives the renderer two minutes to finish its renders when stopped", () => {
-    expect(seconds(service("renderer").stop_grace_period ?? "0s")).toBeGreaterThanOrEqual(120);
+    const renderer = service("renderer");
+    const grace = seconds(renderer.stop_grace_period ?? "0s");
+    expect(grace).toBeGreaterThanOrEqual(120);
+    // renderer main.ts: drain for RENDER_DRAIN_MS, then up to 20 s to abort, close and flush.
+    const drainSeconds = Number(environmentOf(renderer).RENDER_DRAIN_MS) / 1000;
+    expect(drainSeconds).toBeGreaterThanOrEqual(60);
+    expect(drainSeconds + 20).toBeLessThan(grace);
     for (const app of APPS) expect(seconds(service(app).stop_grace_period ?? "0s"), app).toBeGreaterThan(10);
   });
 
