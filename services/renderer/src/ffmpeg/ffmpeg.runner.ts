@@ -1,17 +1,20 @@
 /**
  * The one module that runs FFmpeg and ffprobe, and the only one that imports fluent-ffmpeg.
  *
- * fluent-ffmpeg (archived upstream) is used for what it does well: ffprobe as JSON and the
- * capability listings. Renders are spawned with node:child_process here instead of
+ * fluent-ffmpeg (archived upstream) is used for what it does well: ffprobe into structured
+ * data. Renders are spawned with node:child_process here instead of
  * `FfmpegCommand.run()`, because run() re-orders arguments around its own model (inputs → filters
  * → outputs), spawns `ffmpeg -encoders` before every run to insert `-strict experimental`, parses
  * progress from human-readable stderr rather than `-progress pipe:1`, and keeps stderr as a count
  * of lines instead of a byte-bounded tail. Exact argv, machine-readable progress and a bounded
  * stderr tail are what the renderer needs; swapping the library later touches only this file.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import ffmpeg from "fluent-ffmpeg";
 import { type FfmpegProgress, parseFfmpegProgress } from "./progress.ts";
+
+const execFileAsync = promisify(execFile);
 
 /** How much of stderr an FfmpegError keeps: FFmpeg states the cause in its last lines. */
 export const STDERR_TAIL_BYTES = 64 * 1024;
@@ -188,30 +191,36 @@ export interface FfmpegCapabilities {
   error?: string;
 }
 
-function listing<T extends object>(load: (callback: (error: unknown, result: T) => void) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    load((error, result) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
-      else resolve(result);
-    });
-  });
+/**
+ * Names in `ffmpeg -encoders` / `-filters` output: lines of flags, a name, then a description.
+ * Our own parser, not fluent-ffmpeg's getAvailableFilters: its pattern only knows fixed pad lists
+ * (A, AA, V, VV), so filters with a variable number of inputs such as `amix` (N->A) are missing.
+ */
+export function parseFfmpegListing(text: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of text.split("\n")) {
+    const match = line.match(/^ ([A-Z.|]{3,6}) (\S+)\s/);
+    if (match?.[2] && match[2] !== "=") names.add(match[2]);
+  }
+  return names;
 }
 
-/** Runs `ffmpeg -encoders` and `-filters` (via fluent-ffmpeg) and checks what a render needs. */
+async function listing(kind: "-encoders" | "-filters"): Promise<Set<string>> {
+  const { stdout } = await execFileAsync("ffmpeg", ["-hide_banner", kind], { maxBuffer: 8 * 1024 * 1024 });
+  return parseFfmpegListing(stdout);
+}
+
 export async function probeCapabilities(): Promise<FfmpegCapabilities> {
   try {
-    const [encoders, filters] = await Promise.all([
-      listing<Record<string, unknown>>((callback) => ffmpeg.getAvailableEncoders(callback)),
-      listing<Record<string, unknown>>((callback) => ffmpeg.getAvailableFilters(callback)),
-    ]);
+    const [encoders, filters] = await Promise.all([listing("-encoders"), listing("-filters")]);
     const result = {
-      encoders: { libx264: "libx264" in encoders, aac: "aac" in encoders },
+      encoders: { libx264: encoders.has("libx264"), aac: encoders.has("aac") },
       filters: {
-        ass: "ass" in filters,
-        xfade: "xfade" in filters,
-        loudnorm: "loudnorm" in filters,
-        sidechaincompress: "sidechaincompress" in filters,
-        amix: "amix" in filters,
+        ass: filters.has("ass"),
+        xfade: filters.has("xfade"),
+        loudnorm: filters.has("loudnorm"),
+        sidechaincompress: filters.has("sidechaincompress"),
+        amix: filters.has("amix"),
       },
     };
     const missing = [
