@@ -36,7 +36,7 @@ export interface Harness {
   /** app.request with the API key (and JSON content type when a body is given). */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Polls GET /v1/videos/{id} until the status is one of `statuses`. */
-  waitForStatus(id: string, statuses: string[], timeoutMs?: number): Promise<Record<string, unknown>>;
+  waitForStatus<T = Record<string, unknown>>(id: string, statuses: string[], timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -130,11 +130,11 @@ export async function startHarness({
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
 
-  const waitForStatus: Harness["waitForStatus"] = async (id, statuses, timeoutMs = 20_000) => {
+  const waitForStatus = async <T>(id: string, statuses: string[], timeoutMs = 20_000): Promise<T> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = (await (await call("GET", `/v1/videos/${id}`)).json()) as Record<string, unknown>;
-      if (statuses.includes(String(job.status))) return job;
+      if (statuses.includes(String(job.status))) return job as T;
       if (Date.now() > deadline) throw new Error(`job ${id} is still ${String(job.status)}: ${JSON.stringify(job)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

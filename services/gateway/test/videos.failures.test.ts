@@ -61,7 +61,7 @@ describe("video jobs: cancel, failure, retry", () => {
 
     // The worker's abort reaches the renderer as a disconnect (the real renderer kills FFmpeg then).
     await h.renderer.renderDisconnected();
-    const job = (await h.waitForStatus(created.id, ["cancelled"])) as JobBody;
+    const job = await h.waitForStatus<JobBody>(created.id, ["cancelled"]);
     expect(job.outputs).toBeUndefined();
     await expect.poll(() => h.store.list(`audio/temp/${created.id}/`)).toEqual([]);
 
@@ -84,7 +84,7 @@ describe("video jobs: cancel, failure, retry", () => {
     const speechBefore = h.renderer.calls.speech;
     const cardsBefore = h.imagegen.calls.cards;
     const created = (await (await h.call("POST", "/v1/videos", textStory("Fails at render"))).json()) as { id: string };
-    const failed = (await h.waitForStatus(created.id, ["failed", "succeeded"])) as JobBody;
+    const failed = await h.waitForStatus<JobBody>(created.id, ["failed", "succeeded"]);
     expect(failed.status).toBe("failed");
     expect(failed.stage).toBe("render");
     expect(failed.error).toMatchObject({ stage: "render", retryable: false });
@@ -110,7 +110,7 @@ describe("video jobs: cancel, failure, retry", () => {
     const retried = await h.call("POST", `/v1/videos/${created.id}/retry`);
     expect(retried.status).toBe(202);
     expect(((await retried.json()) as JobBody).status).toBe("queued");
-    const done = (await h.waitForStatus(created.id, ["succeeded", "failed"])) as JobBody;
+    const done = await h.waitForStatus<JobBody>(created.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
     expect(done.error).toBeUndefined();
     expect(h.renderer.calls.speech).toBe(speechBeforeRetry);
