@@ -37,6 +37,8 @@ export interface S3ObjectStoreOptions {
   multipartThresholdBytes?: number;
   /** Part size of multipart uploads (S3's minimum is 5 MiB). Default 64 MiB. */
   partSizeBytes?: number;
+  /** Keys per ListObjectsV2 page (MaxKeys). Default 1000, S3's maximum. */
+  listPageSize?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -67,6 +69,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     });
   const multipartThreshold = options.multipartThresholdBytes ?? 256 * MIB;
   const configuredPartSize = Math.max(options.partSizeBytes ?? 64 * MIB, 5 * MIB);
+  const listPageSize = options.listPageSize ?? 1000;
 
   const getObject = async (key: string, range?: { start: number; end?: number }) => {
     try {
@@ -146,6 +149,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
         new ListObjectsV2Command({
           Bucket: bucket,
           Prefix: prefix,
+          MaxKeys: listPageSize,
           ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
         }),
       );
