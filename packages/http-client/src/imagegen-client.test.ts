@@ -120,7 +120,8 @@ describe("imagegen client", () => {
         // The first request is left hanging.
         if (index > 0) sendJson(res, 200, RESPONSE);
       },
-      { timeoutMs: 300 },
+      // Generous enough that the second attempt answers in time on a loaded machine.
+      { timeoutMs: 1_000 },
     );
     expect(await client.renderCards(REQUEST)).toEqual(RESPONSE);
     expect(server.requests).toHaveLength(2);

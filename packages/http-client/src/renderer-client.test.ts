@@ -204,7 +204,8 @@ describe("renderer client: render", () => {
         startNdjson(req, res, { index: 0, body: "" });
         res.write(line({ type: "progress", progress: 0.1 }));
       },
-      { timeoutMs: 60_000 },
+      // No retries: on a loaded machine the deadline could otherwise pass before the headers arrive.
+      { timeoutMs: 60_000, retries: 0 },
     );
     const err = await rejection(client.render(RENDER_REQUEST, { timeoutMs: 300 }));
     expect(err).toMatchObject({ service: "renderer", retryable: true });
