@@ -1,4 +1,5 @@
 import { AppError, createErrorHandler, notFoundHandler } from "@video-service/errors";
+import { internalAuth } from "@video-service/http-client";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { telemetryMiddleware } from "@video-service/telemetry";
@@ -7,7 +8,6 @@ import { bodyLimit } from "hono/body-limit";
 import { createCardService } from "./cards/card-service.ts";
 import { createCardRoutes } from "./cards/cards.routes.ts";
 import { defaultRenderConcurrency } from "./cards/sharp-engine.ts";
-import { internalAuth } from "./internal-auth.ts";
 
 export { RENDERER_VERSION } from "./cards/cache-key.ts";
 export { type CardService, createCardService } from "./cards/card-service.ts";

@@ -63,6 +63,12 @@ describe("POST /v1/cards errors", () => {
       expect(response.status).toBe(401);
       expect(response.headers.get("content-type")).toContain("application/problem+json");
     }
+    const withoutHeader = await app.request("/v1/cards", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+    });
+    expect(withoutHeader.status).toBe(401);
     expect(testStore.puts()).toBe(0);
   });
 
