@@ -64,29 +64,36 @@ export async function composePanelCard({ layout, palette, background, blocks }: 
     top += block.height;
   }
 
+  // Only the panel's own rectangle is rasterised: the rest of the canvas is the background.
   const frame = await rasterizeSvg(
     svgDocument({
-      width: layout.width,
-      height: layout.height,
+      width: panel.width,
+      height: panelHeight,
       content: [
-        svgElement("rect", {
-          x: panel.left + 1,
-          y: panelTop + 1,
-          width: panel.width - 2,
-          height: panelHeight - 2,
-          rx: panel.radius,
-          fill: palette.panel,
-          stroke: palette.panelBorder,
-          "stroke-width": 2,
-        }),
-        ...placed.flatMap((p) => p.svg),
+        svgElement(
+          "g",
+          { transform: `translate(${-panel.left} ${-panelTop})` },
+          [
+            svgElement("rect", {
+              x: panel.left + 1,
+              y: panelTop + 1,
+              width: panel.width - 2,
+              height: panelHeight - 2,
+              rx: panel.radius,
+              fill: palette.panel,
+              stroke: palette.panelBorder,
+              "stroke-width": 2,
+            }),
+            ...placed.flatMap((p) => p.svg),
+          ].join(""),
+        ),
       ],
     }),
   );
   const shadow = await panelShadow({ layout, palette, top: panelTop, height: panelHeight });
   return composeImage({
     base: background,
-    overlays: [shadow, { image: frame, left: 0, top: 0 }, ...placed.flatMap((p) => p.overlays)],
+    overlays: [shadow, { image: frame, left: panel.left, top: panelTop }, ...placed.flatMap((p) => p.overlays)],
     output: { type: "png" },
   });
 }
