@@ -75,6 +75,7 @@ export async function startGateway({
     });
   }
 
+  const shutdown = new AbortController();
   const app = createApp({
     config,
     logger,
@@ -88,6 +89,7 @@ export async function startGateway({
     renderer,
     redis,
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET },
+    shutdownSignal: shutdown.signal,
   });
 
   const server = await listen(app, { port: config.PORT, hostname: config.HOST });
@@ -98,7 +100,13 @@ export async function startGateway({
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     steps: [
       // Stop accepting requests first; open SSE streams end when the connections close.
-      { name: "http", run: () => server.close() },
+      {
+        name: "http",
+        run: () => {
+          shutdown.abort();
+          return server.close();
+        },
+      },
       // The running stage finishes; later stages go back to the queue for another task.
       { name: "worker", run: () => worker?.close() },
       { name: "queue", run: () => queue.close() },

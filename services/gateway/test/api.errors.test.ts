@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_KEY, type Harness, startHarness, textStory } from "./harness.ts";
+import { readSseEvents } from "./sse.ts";
 
 interface ProblemBody {
   type: string;
@@ -187,5 +188,27 @@ describe("gateway API: client mistakes, auth, docs, health", () => {
     expect(imagegenDown.checks.imagegen).not.toBe("ok");
     expect(imagegenDown.checks.renderer).toBe("ok");
     expect((await h.app.request("/healthz")).status).toBe(200);
+  });
+
+  it("ends open SSE streams at shutdown so the server can close", async () => {
+    const created = (await (await h.call("POST", "/v1/videos", textStory("Never runs"))).json()) as { id: string };
+    const stream = await h.call("GET", `/v1/videos/${created.id}/events`);
+    // Wait for the first event, so the stream is open and waiting when the shutdown comes.
+    const reader = (stream.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    while (!text.includes("\n\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    h.shutdown.abort();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const events = await readSseEvents(new Response(text));
+    expect(events.map((event) => event.event)).toEqual(["state"]);
+    expect(JSON.parse(events[0]?.data ?? "{}")).toMatchObject({ id: created.id, status: "queued" });
   });
 });

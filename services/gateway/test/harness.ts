@@ -33,6 +33,8 @@ export interface Harness {
   renderer: FakeRenderer;
   imagegen: FakeImagegen;
   worker: VideoWorker | undefined;
+  /** Aborting it is what main.ts does at shutdown (open SSE streams end). */
+  shutdown: AbortController;
   /** app.request with the API key (and JSON content type when a body is given). */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Polls GET /v1/videos/{id} until the status is one of `statuses`. */
@@ -102,6 +104,7 @@ export async function startHarness({
         signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
       })
     : undefined;
+  const shutdown = new AbortController();
   const app = createApp({
     config,
     logger,
@@ -116,6 +119,7 @@ export async function startHarness({
     redis,
     files: { signingSecret: config.STORAGE_SIGNING_SECRET },
     sseHeartbeatMs: 200,
+    shutdownSignal: shutdown.signal,
     readinessTimeoutMs: 1000,
   });
 
@@ -152,6 +156,7 @@ export async function startHarness({
     renderer,
     imagegen,
     worker,
+    shutdown,
     call,
     waitForStatus,
     async close() {

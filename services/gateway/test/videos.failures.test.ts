@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, startHarness, textStory } from "./harness.ts";
 
@@ -36,10 +37,15 @@ async function startWebhookReceiver() {
 }
 
 describe("video jobs: cancel, failure, retry", () => {
+  const deliveriesFor = (id: string) =>
+    hook.received
+      .map((delivery) => JSON.parse(delivery.body) as { id: string; status: string; outputs: unknown })
+      .filter((payload) => payload.id === id);
   let h: Harness;
   let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
   beforeAll(async () => {
-    h = await startHarness();
+    // Two BullMQ attempts: a transient failure is retried once before the job fails.
+    h = await startHarness({ env: { JOB_ATTEMPTS: "2" } });
     hook = await startWebhookReceiver();
   });
   afterAll(async () => {
@@ -54,6 +60,9 @@ describe("video jobs: cancel, failure, retry", () => {
     ).json()) as { id: string };
     await h.renderer.renderStarted();
     expect((await h.store.list(`audio/temp/${created.id}/`)).length).toBeGreaterThan(0);
+    const stream = await h.call("GET", `/v1/videos/${created.id}/events`);
+    // Long enough for a heartbeat (the harness sends one every 200 ms).
+    await sleep(450);
 
     const cancelled = await h.call("DELETE", `/v1/videos/${created.id}`);
     expect(cancelled.status).toBe(202);
@@ -63,6 +72,9 @@ describe("video jobs: cancel, failure, retry", () => {
     await h.renderer.renderDisconnected();
     const job = await h.waitForStatus<JobBody>(created.id, ["cancelled"]);
     expect(job.outputs).toBeUndefined();
+    const streamed = await stream.text();
+    expect(streamed).toContain(": heartbeat");
+    expect(streamed).toMatch(/event: status\ndata: \{"type":"status","status":"cancelled"\}/);
     await expect.poll(() => h.store.list(`audio/temp/${created.id}/`)).toEqual([]);
 
     // The webhook tells how it ended, signed with the webhook secret.
@@ -83,7 +95,9 @@ describe("video jobs: cancel, failure, retry", () => {
     h.renderer.behaviour.render = "fail";
     const speechBefore = h.renderer.calls.speech;
     const cardsBefore = h.imagegen.calls.cards;
-    const created = (await (await h.call("POST", "/v1/videos", textStory("Fails at render"))).json()) as { id: string };
+    const created = (await (
+      await h.call("POST", "/v1/videos", { ...textStory("Fails at render"), webhook: { url: hook.url } })
+    ).json()) as { id: string };
     const failed = await h.waitForStatus<JobBody>(created.id, ["failed", "succeeded"]);
     expect(failed.status).toBe("failed");
     expect(failed.stage).toBe("render");
@@ -118,6 +132,31 @@ describe("video jobs: cancel, failure, retry", () => {
     expect(h.renderer.calls.render).toBeGreaterThan(rendersBefore);
     expect(done.stages.narration?.attempts).toBe(1);
     expect(done.stages.render).toMatchObject({ status: "succeeded", attempts: 2 });
+
+    // The webhook heard both endings: failed, then succeeded with signed output URLs.
+    await expect.poll(() => deliveriesFor(created.id).map((d) => d.status)).toEqual(["failed", "succeeded"]);
+    const success = deliveriesFor(created.id)[1] as { outputs: { video: { url: string } } };
+    expect((await h.app.request(success.outputs.video.url)).status).toBe(200);
+  });
+
+  it("retries a transient failure (a 502 from the renderer) with BullMQ before giving up", async () => {
+    h.renderer.behaviour.render = "ok";
+    // The client's own retry (1) also meets a 502: the first BullMQ attempt fails, the second succeeds.
+    h.renderer.behaviour.unavailableRenders = 2;
+    const created = (await (await h.call("POST", "/v1/videos", textStory("Transient"))).json()) as { id: string };
+    const done = await h.waitForStatus<JobBody>(created.id, ["succeeded", "failed"]);
+    expect(done.status).toBe("succeeded");
+    expect(done.stages.render).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(done.stages.narration?.attempts).toBe(1);
+
+    // Transient failures in every attempt: failed, marked retryable so a client knows retrying may help.
+    h.renderer.behaviour.unavailableRenders = 4;
+    const unlucky = (await (await h.call("POST", "/v1/videos", textStory("Unlucky"))).json()) as { id: string };
+    const failed = await h.waitForStatus<JobBody>(unlucky.id, ["succeeded", "failed"]);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatchObject({ stage: "render", retryable: true });
+    expect(failed.stages.render?.attempts).toBe(2);
+    h.renderer.behaviour.unavailableRenders = 0;
   });
 
   it("answers 404 problems for unknown jobs", async () => {

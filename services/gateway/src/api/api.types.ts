@@ -26,6 +26,8 @@ export interface ApiDeps {
   youtube?: YoutubePublisher | undefined;
   /** Serves GET /files/* (the local store's signed downloads); absent when objects are in S3. */
   files?: { signingSecret: string } | undefined;
+  /** Aborted when the server shuts down: open SSE streams end so the HTTP server can close. */
+  shutdownSignal?: AbortSignal;
   /** SSE heartbeat interval; default 15 s. */
   sseHeartbeatMs?: number;
   /** Per-dependency timeout of /readyz; default 2 s. */

@@ -27,10 +27,14 @@ export function streamVideoEvents(c: Context, { id, deps }: { id: string; deps: 
       wake?.();
     });
     let closed = false;
-    stream.onAbort(() => {
+    const close = () => {
       closed = true;
       wake?.();
-    });
+    };
+    stream.onAbort(close);
+    // On shutdown the stream ends; clients reconnect (to another task) and get the current state.
+    deps.shutdownSignal?.addEventListener("abort", close, { once: true });
+    if (deps.shutdownSignal?.aborted) closed = true;
     const sendState = async () => {
       const record = await jobs.get(id);
       if (!record) return undefined;
@@ -62,6 +66,7 @@ export function streamVideoEvents(c: Context, { id, deps }: { id: string; deps: 
         }
       }
     } finally {
+      deps.shutdownSignal?.removeEventListener("abort", close);
       await unsubscribe();
     }
   });

@@ -16,7 +16,8 @@ export interface FakeRenderer {
   url: string;
   token: string;
   /** Changed by tests between jobs. */
-  behaviour: { render: RenderBehaviour; ready: boolean };
+  /** `unavailableRenders`: that many render calls are answered 502 first (a transient failure). */
+  behaviour: { render: RenderBehaviour; ready: boolean; unavailableRenders: number };
   calls: { speech: number; render: number };
   /** Resolves when a render request has started streaming. */
   renderStarted(): Promise<void>;
@@ -49,7 +50,7 @@ export async function startFakeRenderer({
   store: ObjectStore;
   token: string;
 }): Promise<FakeRenderer> {
-  const behaviour: FakeRenderer["behaviour"] = { render: "ok", ready: true };
+  const behaviour: FakeRenderer["behaviour"] = { render: "ok", ready: true, unavailableRenders: 0 };
   const calls = { speech: 0, render: 0 };
   let started = Promise.withResolvers<void>();
   let disconnected = Promise.withResolvers<void>();
@@ -78,6 +79,12 @@ export async function startFakeRenderer({
   app.post("/v1/renders", async (c) => {
     calls.render += 1;
     const request = renderRequestSchema.parse(await c.req.json());
+    if (behaviour.unavailableRenders > 0) {
+      behaviour.unavailableRenders -= 1;
+      return c.json(problem(502, "Bad gateway", "upstream hiccup"), 502, {
+        "content-type": "application/problem+json",
+      });
+    }
     if (behaviour.render === "fail") {
       return c.json(problem(500, "FFmpeg failed", "ffmpeg exited with code 1"), 500, {
         "content-type": "application/problem+json",
