@@ -27,7 +27,10 @@ export interface TelemetryOptions {
 }
 
 export interface Telemetry {
-  /** Flushes buffered spans and stops the SDK. Safe to call more than once; a no-op when disabled. */
+  /**
+   * Flushes buffered spans and stops the SDK. Never rejects: a failed flush is logged as a warning.
+   * Safe to call more than once; a no-op when disabled.
+   */
   shutdown(): Promise<void>;
   enabled: boolean;
 }
@@ -90,6 +93,9 @@ export function initTelemetry({ serviceName, otlpEndpoint, serviceVersion, logge
       stopping ??= (async () => {
         try {
           await sdk.shutdown();
+        } catch (error) {
+          // Lost spans must not fail the service's shutdown (the sidecar may already be gone).
+          logger?.warn({ err: error }, "telemetry flush failed; some spans were not exported");
         } finally {
           // Unpatch and release the globals so that the process could start telemetry again (tests do).
           for (const instrumentation of instrumentations) instrumentation.disable();
@@ -121,8 +127,10 @@ function createInstrumentations(): Instrumentation[] {
 
 /** The SDK reports failed exports and misconfiguration through `diag`; send those to the service log. */
 function forwardDiagnostics(logger: TelemetryLogger): void {
-  const warn = (message: string, ...args: unknown[]) =>
-    logger.warn({ detail: args.map((arg) => (arg instanceof Error ? arg.message : String(arg))) }, message);
+  const warn = (message: string, ...args: unknown[]) => {
+    const detail = args.map((arg) => (arg instanceof Error ? arg.message : String(arg)));
+    logger.warn({ otel: message, ...(detail.length > 0 ? { detail } : {}) }, "OpenTelemetry reported a problem");
+  };
   diag.setLogger(
     { error: warn, warn, info: () => {}, debug: () => {}, verbose: () => {} },
     { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
