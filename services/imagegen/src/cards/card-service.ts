@@ -7,6 +7,7 @@ import {
 } from "@video-service/contracts";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
+import { withSpan } from "@video-service/telemetry";
 import { DEFAULT_BACKGROUND_SEED, renderBackground } from "./background.ts";
 import { cardCacheKey } from "./cache-key.ts";
 import { createLimiter } from "./concurrency.ts";
@@ -46,18 +47,20 @@ export function createCardService({ store, logger, concurrency }: CardServiceOpt
     const pending = inFlight.get(key);
     if (pending) return pending;
 
-    const produce = async (): Promise<RenderedCard> => {
-      const existing = await store.head(key);
-      if (existing) return { key, width: canvas.width, height: canvas.height, bytes: existing.size, cached: true };
-      const started = performance.now();
-      const image = await limit(() => renderCard(card, context));
-      await store.put(key, image.data, { contentType: image.contentType });
-      logger.debug(
-        { kind: card.kind, key, bytes: image.data.length, ms: Math.round(performance.now() - started) },
-        "card rendered",
-      );
-      return { key, width: image.width, height: image.height, bytes: image.data.length, cached: false };
-    };
+    // One span per card, so a trace shows which cards were drawn and which came from the cache.
+    const produce = (): Promise<RenderedCard> =>
+      withSpan("imagegen.card", { "card.kind": card.kind, "card.key": key }, async (span) => {
+        const existing = await store.head(key);
+        span.setAttribute("card.cached", existing !== undefined);
+        if (existing) return { key, width: canvas.width, height: canvas.height, bytes: existing.size, cached: true };
+        const started = performance.now();
+        const image = await limit(() => renderCard(card, context));
+        await store.put(key, image.data, { contentType: image.contentType });
+        const ms = Math.round(performance.now() - started);
+        span.setAttribute("card.bytes", image.data.length);
+        logger.debug({ kind: card.kind, key, bytes: image.data.length, ms }, "card rendered");
+        return { key, width: image.width, height: image.height, bytes: image.data.length, cached: false };
+      });
     const result = produce().finally(() => inFlight.delete(key));
     inFlight.set(key, result);
     return result;
