@@ -67,7 +67,7 @@ async function pageBlock({
             width: barWidth,
             height: barHeight,
             rx: barHeight / 2,
-            fill: palette.chip,
+            fill: palette.divider,
           }),
           svgElement("rect", {
             x: box.left,
