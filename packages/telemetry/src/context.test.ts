@@ -38,6 +38,11 @@ describe("telemetryMiddleware", () => {
     .get("/v1/fail", () => {
       throw new Error("disk full");
     })
+    .get("/readyz", (c) =>
+      withSpan("check downstream", {}, async (span) =>
+        c.json({ recording: span.isRecording(), traceId: currentTraceId() }),
+      ),
+    )
     // As the services' problem+json handler does: the error is answered, not rethrown.
     .onError((_error, c) => c.json({ title: "Internal error" }, 500));
 
@@ -78,6 +83,13 @@ describe("telemetryMiddleware", () => {
       attributes: { "http.response.status_code": 500, "error.type": "Error" },
       events: [{ name: "exception", attributes: { "exception.message": "disk full" } }],
     });
+  });
+
+  it("leaves health checks untraced, down to the spans their handlers start", async () => {
+    const res = await app.request("/readyz", {
+      headers: { traceparent: `00-${xrayTraceId().hex}-${"ab".repeat(8)}-01` },
+    });
+    expect(await res.json()).toEqual({ recording: false });
   });
 
   it("names a request that matched no route by its method only", async () => {

@@ -8,6 +8,7 @@ import {
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
+import { suppressTracing } from "@opentelemetry/core";
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -35,6 +36,13 @@ interface NodeServerResponse {
   readonly writableFinished: boolean;
 }
 
+export interface TelemetryMiddlewareOptions {
+  /** Paths never traced; by default the health checks, which the ALB and ECS call every few seconds. */
+  untracedPaths?: string[];
+}
+
+const DEFAULT_UNTRACED_PATHS = ["/healthz", "/readyz"];
+
 /**
  * One SERVER span per request, named `${method} ${route}` (the route pattern, e.g. `POST /v1/renders`).
  * The parent comes from the incoming `traceparent` or `X-Amzn-Trace-Id` (whichever the global
@@ -42,10 +50,16 @@ interface NodeServerResponse {
  * Handlers and their fetches run inside the span. It records the status (5xx → ERROR, with the
  * exception) and ends when the response has been sent in full, so a streamed NDJSON or SSE response
  * is covered to its end, or when the client goes away first.
- * Install it first (`app.use(telemetryMiddleware())`), so that it sees every response.
+ * Install it once, first, on the top-level app (`app.use(telemetryMiddleware())`), so that it sees
+ * every response.
  */
-export function telemetryMiddleware(): MiddlewareHandler {
+export function telemetryMiddleware({
+  untracedPaths = DEFAULT_UNTRACED_PATHS,
+}: TelemetryMiddlewareOptions = {}): MiddlewareHandler {
+  const untraced = new Set(untracedPaths);
   return async function telemetry(c, next) {
+    // Nothing that runs for these requests (a readiness check's fetches included) is traced.
+    if (untraced.has(c.req.path)) return context.with(suppressTracing(context.active()), next);
     const request = c.req.raw;
     const parent = propagation.extract(ROOT_CONTEXT, request.headers, {
       keys: (headers) => [...headers.keys()],
