@@ -46,6 +46,8 @@ export const gatewayConfigSchema = z
     // BullMQ attempts per run of a job (transient failures are retried with exponential backoff).
     JOB_ATTEMPTS: env.int(3, 1),
     JOB_BACKOFF_MS: env.int(5000, 0),
+    // Finished jobs stay readable this long, then expire from Redis.
+    JOB_RETENTION_DAYS: env.int(30, 1),
     // Failed jobs keep their temp objects this long so a retry can resume; then they are removed.
     FAILED_JOB_RETENTION_SECONDS: env.int(86_400, 0),
     // Signs webhook bodies (X-Signature: sha256=<hex>); webhooks are sent unsigned without it.

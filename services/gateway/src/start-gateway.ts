@@ -44,7 +44,7 @@ export async function startGateway({
 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false });
   redis.on("error", (err) => logger.error({ err: err.message }, "redis connection error"));
-  const jobs = new JobStore({ redis });
+  const jobs = new JobStore({ redis, retentionSeconds: config.JOB_RETENTION_DAYS * 86_400 });
   const events = createJobEvents({ redis });
   const queue = createVideoQueue({
     connection: redis,

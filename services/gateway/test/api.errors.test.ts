@@ -154,6 +154,10 @@ describe("gateway API: client mistakes, auth, docs, health", () => {
     expect(doc.components.securitySchemes.ApiKey?.type).toBe("apiKey");
     expect(doc.components.securitySchemes.Bearer?.type).toBe("http");
     expect(doc.components.schemas).toHaveProperty("CreateVideoRequest");
+    // Every $ref points at a component that exists.
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(doc.components.schemas, `$ref ${ref}`).toHaveProperty(ref as string);
 
     const docs = await h.app.request("/docs");
     expect(docs.status).toBe(200);

@@ -48,6 +48,7 @@ const pendingStage = (): StageState => ({
 /**
  * Changes the status only when it is one of the allowed ones (so a late "succeeded" never
  * overwrites "cancelled"), setting and deleting other fields in the same atomic step.
+ * A job that ends expires after the retention period (a retry makes it permanent again).
  * Returns {1, previous} on success, {0, current} when refused, nil when the job does not exist.
  */
 const TRANSITION_SCRIPT = `
@@ -61,6 +62,7 @@ local set = cjson.decode(ARGV[2])
 local del = cjson.decode(ARGV[3])
 for field, value in pairs(set) do redis.call('HSET', KEYS[1], field, value) end
 for _, field in ipairs(del) do redis.call('HDEL', KEYS[1], field) end
+if ARGV[4] == 'expire' then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5])) else redis.call('PERSIST', KEYS[1]) end
 return {1, current}
 `;
 
@@ -91,11 +93,24 @@ export class JobStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #now: () => Date;
+  readonly #retentionSeconds: number;
 
-  constructor({ redis, prefix = "vs:", now = () => new Date() }: { redis: Redis; prefix?: string; now?: () => Date }) {
+  constructor({
+    redis,
+    prefix = "vs:",
+    now = () => new Date(),
+    retentionSeconds = 30 * 86_400,
+  }: {
+    redis: Redis;
+    prefix?: string;
+    now?: () => Date;
+    /** How long a finished job stays readable; its listing entry is dropped lazily after that. */
+    retentionSeconds?: number;
+  }) {
     this.#redis = redis;
     this.#prefix = prefix;
     this.#now = now;
+    this.#retentionSeconds = retentionSeconds;
   }
 
   #key(id: string): string {
@@ -158,6 +173,8 @@ export class JobStore {
       JSON.stringify(from),
       JSON.stringify(fields),
       JSON.stringify(unset),
+      isTerminal(to) ? "expire" : "persist",
+      String(this.#retentionSeconds),
     )) as [number, string] | null;
     if (result === null) return { ok: false, current: undefined };
     const [ok, status] = result;
@@ -229,17 +246,23 @@ export class JobStore {
       const pipeline = this.#redis.pipeline();
       for (const id of ids) pipeline.hgetall(this.#key(id));
       const hashes = (await pipeline.exec()) ?? [];
+      const expired: string[] = [];
       for (const [index, [, hash]] of hashes.entries()) {
         const fields = hash as Record<string, string>;
-        if (!fields.status) continue;
+        if (!fields.status) {
+          expired.push(ids[index] as string);
+          continue;
+        }
         const record = parseRecord(fields);
         if (status !== undefined && record.status !== status) continue;
         jobs.push(record);
         if (jobs.length === limit) {
+          if (expired.length > 0) await this.#redis.zrem(this.#indexKey, ...expired);
           const more = index < ids.length - 1 || ids.length === batch;
           return { jobs, next: more ? record.id : undefined };
         }
       }
+      if (expired.length > 0) await this.#redis.zrem(this.#indexKey, ...expired);
       if (ids.length < batch) return { jobs, next: undefined };
       upper = `(${ids[ids.length - 1]}`;
     }

@@ -17,7 +17,7 @@ export interface FakeRenderer {
   token: string;
   /** Changed by tests between jobs. */
   /** `unavailableRenders`: that many render calls are answered 502 first (a transient failure). */
-  behaviour: { render: RenderBehaviour; ready: boolean; unavailableRenders: number };
+  behaviour: { render: RenderBehaviour; ready: boolean; unavailableRenders: number; speechDelayMs: number };
   calls: { speech: number; render: number };
   /** Resolves when a render request has started streaming. */
   renderStarted(): Promise<void>;
@@ -50,7 +50,12 @@ export async function startFakeRenderer({
   store: ObjectStore;
   token: string;
 }): Promise<FakeRenderer> {
-  const behaviour: FakeRenderer["behaviour"] = { render: "ok", ready: true, unavailableRenders: 0 };
+  const behaviour: FakeRenderer["behaviour"] = {
+    render: "ok",
+    ready: true,
+    unavailableRenders: 0,
+    speechDelayMs: 0,
+  };
   const calls = { speech: 0, render: 0 };
   let started = Promise.withResolvers<void>();
   let disconnected = Promise.withResolvers<void>();
@@ -68,6 +73,7 @@ export async function startFakeRenderer({
   app.post("/v1/speech", async (c) => {
     calls.speech += 1;
     const request = speechRequestSchema.parse(await c.req.json());
+    if (behaviour.speechDelayMs > 0) await sleep(behaviour.speechDelayMs);
     await store.put(request.outputKey, DUMMY_WAV);
     const words = request.text
       .split(/\s+/)
