@@ -75,6 +75,23 @@ describe("themes", () => {
   });
 });
 
+describe("caption zone", () => {
+  it("stays clear of the panel even when the text is far too long for it", async () => {
+    const seed = "caption-zone";
+    const card: CardSpec = { kind: "comment", author: "someone", score: 1, body: LOREM.repeat(40) };
+    const full = await renderCard(card, cardContext("short", "dark", seed));
+    const backdrop = await renderCard({ kind: "background", seed }, cardContext("short", "dark", seed));
+    const { panel } = cardLayout("short");
+    const at = (png: Buffer, x: number, y: number) => readPixel(png, x, y);
+    // Inside the caption zone (lower 22 %) the card is exactly the background...
+    for (const x of [100, 540, 980]) {
+      for (const y of [1620, 1900]) expect(await at(full.data, x, y)).toEqual(await at(backdrop.data, x, y));
+    }
+    // ...while the panel above it is not.
+    expect(await at(full.data, 540, panel.top + 400)).not.toEqual(await at(backdrop.data, 540, panel.top + 400));
+  });
+});
+
 describe("background", () => {
   const size = { width: 270, height: 480 };
   const pixels = async (seed: string) => {
