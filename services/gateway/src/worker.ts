@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
 import { isTerminal, type JobRecord } from "./jobs/job-store.ts";
-import { isAbortError, toJobError } from "./pipeline/job-error.ts";
+import { toJobError } from "./pipeline/job-error.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.types.ts";
 import { DrainingError, runPipeline, StageError } from "./pipeline/run-pipeline.ts";
 
@@ -118,11 +118,13 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       }
     } catch (err) {
       const current = await jobs.get(record.id);
-      if (current?.status === "cancelled" || (signal.aborted && isAbortError(signal.reason))) {
-        if (current?.status === "cancelled") await finishCancelled(record.id);
+      // Cancelled through the API (the abort that failed the stage came from there): not a failure.
+      if (current?.status === "cancelled") {
+        await finishCancelled(record.id);
         return;
       }
-      await finishFailed(current ?? record, err, bullJob, token);
+      if (!current) return;
+      await finishFailed(current, err, bullJob, token);
     }
   };
 

@@ -3,10 +3,6 @@ import { ServiceError } from "@video-service/http-client";
 import { ObjectNotFoundError } from "@video-service/object-store";
 import type { JobError, StageName } from "../api/video.schemas.ts";
 
-export function isAbortError(err: unknown): boolean {
-  return err instanceof Error && (err.name === "AbortError" || err.name === "TimeoutError");
-}
-
 /**
  * What a client is told about a failed stage: a clear title and detail, and whether retrying can
  * help (a downstream 5xx or timeout can; a rejected request or a missing object cannot).
