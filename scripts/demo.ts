@@ -65,6 +65,9 @@ try {
   status(`demo: job ${id} queued as a ${format} video`);
 
   const events = await fetch(`${stack.gatewayUrl}/v1/videos/${id}/events`, { headers });
+  // Events carry only what changed: progress, a stage, or the job's status. Keep the last of each.
+  let progress = 0;
+  let label = "queued";
   let last = "";
   for await (const event of readSse(events)) {
     let data: Partial<JobView> = {};
@@ -73,10 +76,13 @@ try {
     } catch {
       continue;
     }
-    const line = progressBar(data.progress ?? 0, data.stage ?? data.status ?? event.event);
+    if (typeof data.progress === "number") progress = data.progress;
+    if (event.event === "status" && data.status) label = data.status;
+    else if (data.stage) label = data.stage;
+    const line = progressBar(progress, label);
     if (line === last) continue;
     last = line;
-    if (interactive) process.stderr.write(`\r${line}`);
+    if (interactive) process.stderr.write(`\r${line}\x1b[K`);
     else status(line);
   }
   if (interactive) process.stderr.write("\n");
