@@ -27,7 +27,7 @@ export type Voice = z.infer<typeof voiceSchema>;
 export const speechRequestSchema = z.object({
   text: z.string().trim().min(1).max(6000),
   voice: voiceSchema.default({ engine: "espeak", voice: "en-us", rate: 175 }),
-  /** Where the audio (WAV, 48 kHz mono) is written. */
+  /** Where the audio (16-bit mono WAV at the engine's rate; the render resamples to 48 kHz) is written. */
   outputKey: objectKeySchema,
 });
 export type SpeechRequest = z.infer<typeof speechRequestSchema>;
