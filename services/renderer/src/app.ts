@@ -1,12 +1,12 @@
 import { FORMATS, type Format, type FormatSpec } from "@video-service/contracts";
 import { AppError, createErrorHandler, notFoundHandler } from "@video-service/errors";
+import { internalAuth } from "@video-service/http-client";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
-import { internalAuth } from "./internal-auth.ts";
 import { createRenderAdmission, type RenderAdmission } from "./render/admission.ts";
 import { createRenderRoutes } from "./render/render.routes.ts";
 import { createSpeechRoutes } from "./speech/speech.routes.ts";
