@@ -23,6 +23,24 @@ const TARGET_NAMES: Readonly<Record<string, string>> = {
   header: "header",
 };
 
+/** One line per request (health checks excepted: the ALB polls them every few seconds). */
+function accessLog(logger: ApiDeps["logger"]): MiddlewareHandler {
+  return async (c, next) => {
+    if (c.req.path === "/healthz" || c.req.path === "/readyz") return next();
+    const started = performance.now();
+    await next();
+    logger.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        durationMs: Math.round(performance.now() - started),
+      },
+      "request",
+    );
+  };
+}
+
 const requireJson: MiddlewareHandler = async (c, next) => {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -54,6 +72,7 @@ export function createApp(deps: ApiDeps) {
   app.notFound(notFoundHandler);
 
   app.use("*", telemetryMiddleware());
+  app.use("*", accessLog(deps.logger));
   app.use("/v1/*", apiKeyAuth(deps.config.API_KEYS));
   app.use(
     "/v1/*",

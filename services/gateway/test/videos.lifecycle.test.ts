@@ -49,6 +49,13 @@ describe("video jobs: create, run, read, list", () => {
     const bytes = Buffer.from(await download.arrayBuffer());
     expect(bytes.length).toBe(job.outputs.video.sizeBytes);
 
+    const head = await h.app.request(job.outputs.video.url, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(bytes.length));
+    expect(head.headers.get("accept-ranges")).toBe("bytes");
+    const unsatisfiable = await h.app.request(job.outputs.video.url, { headers: { range: `bytes=${bytes.length}-` } });
+    expect(unsatisfiable.status).toBe(416);
+
     const ranged = await h.app.request(job.outputs.video.url, { headers: { range: "bytes=4-11" } });
     expect(ranged.status).toBe(206);
     expect(ranged.headers.get("content-range")).toBe(`bytes 4-11/${bytes.length}`);
