@@ -52,7 +52,12 @@ export async function startGateway({
     attempts: config.JOB_ATTEMPTS,
     backoffMs: config.JOB_BACKOFF_MS,
   });
-  const imagegen = createImagegenClient({ baseUrl: config.IMAGEGEN_URL, token: config.INTERNAL_TOKEN, logger });
+  const imagegen = createImagegenClient({
+    baseUrl: config.IMAGEGEN_URL,
+    token: config.INTERNAL_TOKEN,
+    logger,
+    timeoutMs: 120_000,
+  });
   const renderer = createRendererClient({ baseUrl: config.RENDERER_URL, token: config.INTERNAL_TOKEN, logger });
   const webhooks = createWebhookSender({ secret: config.WEBHOOK_SECRET, timeoutMs: config.WEBHOOK_TIMEOUT_MS, logger });
 

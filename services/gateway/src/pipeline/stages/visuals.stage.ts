@@ -9,7 +9,8 @@ export interface VisualsOutput {
 }
 
 /** imagegen's limit of cards per request. */
-const MAX_CARDS_PER_REQUEST = 64;
+// Small batches keep each request well inside the client's timeout on a 2-core task; the cache makes a retried batch cheap.
+const MAX_CARDS_PER_REQUEST = 16;
 
 /** Stage 4: every segment's card plus the thumbnail, in as few imagegen batches as its limit allows. */
 export async function renderVisuals({
@@ -35,10 +36,12 @@ export async function renderVisuals({
     ...(story.subreddit ? { subreddit: story.subreddit } : {}),
   };
   const cards: CardSpec[] = [...script.segments.map((segment) => segment.card), thumbnail];
+  // One background per story (not per job), so an identical story reuses every cached card.
+  const backgroundSeed = (story.permalink ?? `${story.subreddit ?? ""}:${story.title}`).slice(0, 128);
   const keys: string[] = [];
   for (let start = 0; start < cards.length; start += MAX_CARDS_PER_REQUEST) {
     const batch = cards.slice(start, start + MAX_CARDS_PER_REQUEST);
-    const response = await imagegen.renderCards({ format, theme, cards: batch }, { signal });
+    const response = await imagegen.renderCards({ format, theme, backgroundSeed, cards: batch }, { signal });
     if (response.cards.length !== batch.length) {
       throw new Error(`imagegen returned ${response.cards.length} cards for ${batch.length} requested`);
     }
