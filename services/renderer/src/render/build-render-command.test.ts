@@ -43,8 +43,8 @@ describe("buildRenderCommand: golden commands per format", () => {
       `"-hide_banner -nostdin -nostats -y -framerate 30 -i /scratch/render-x/s0.png -framerate 30 -i /scratch/render-x/s1.png -framerate 30 -i /scratch/render-x/s2.png -i /scratch/render-x/n0.wav -i /scratch/render-x/n1.wav -stream_loop -1 -i /scratch/render-x/music.mp3 -filter_complex_script /scratch/render-x/graph.txt -map [vout] -map [aout] -c:v libx264 -preset faster -crf 23 -maxrate 8M -bufsize 16M -pix_fmt yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 -r 30 -c:a aac -b:a 128k -ar 48000 -ac 2 -frames:v 285 -t 9.5 -movflags +faststart -progress pipe:1 /scratch/render-x/output.mp4"`,
     );
     expect(command.filterGraph).toMatchInlineSnapshot(`
-      "[0:v]scale=1080:1920:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1080*(1+0.08*(n/119))/2)*2:h=-2:eval=frame:flags=bilinear,crop=w=1080:h=1920:exact=1,setsar=1[s0];
-      [1:v]scale=1166:2074:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1080:h=1920:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2:exact=1,setsar=1[s1];
+      "[0:v]scale=1080:1920:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1080*(1+0.08*(n/119))/4)*4:h=-2:eval=frame:flags=bilinear,crop=w=1080:h=1920,setsar=1[s0];
+      [1:v]scale=1166:2074:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1080:h=1920:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2,setsar=1[s1];
       [2:v]scale=1080:1920:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=89:size=1:start=0,setpts=N/FRAME_RATE/TB,setsar=1[s2];
       [s0][s1]xfade=transition=fade:duration=0.5:offset=3.5[x1];
       [x1][s2]xfade=transition=fade:duration=0.5:offset=6.5[vx];
@@ -66,8 +66,8 @@ describe("buildRenderCommand: golden commands per format", () => {
       `"-hide_banner -nostdin -nostats -y -framerate 30 -i /scratch/render-x/s0.png -framerate 30 -i /scratch/render-x/s1.png -framerate 30 -i /scratch/render-x/s2.png -i /scratch/render-x/n0.wav -i /scratch/render-x/n1.wav -stream_loop -1 -i /scratch/render-x/music.mp3 -filter_complex_script /scratch/render-x/graph.txt -map [vout] -map [aout] -c:v libx264 -preset medium -crf 22 -maxrate 8M -bufsize 16M -pix_fmt yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 -r 30 -c:a aac -b:a 192k -ar 48000 -ac 2 -frames:v 285 -t 9.5 -movflags +faststart -progress pipe:1 /scratch/render-x/output.mp4"`,
     );
     expect(command.filterGraph).toMatchInlineSnapshot(`
-      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/2)*2:h=-2:eval=frame:flags=bilinear,crop=w=1920:h=1080:exact=1,setsar=1[s0];
-      [1:v]scale=2074:1166:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1920:h=1080:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2:exact=1,setsar=1[s1];
+      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/4)*4:h=-2:eval=frame:flags=bilinear,crop=w=1920:h=1080,setsar=1[s0];
+      [1:v]scale=2074:1166:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1920:h=1080:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2,setsar=1[s1];
       [2:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=89:size=1:start=0,setpts=N/FRAME_RATE/TB,setsar=1[s2];
       [s0][s1]xfade=transition=fade:duration=0.5:offset=3.5[x1];
       [x1][s2]xfade=transition=fade:duration=0.5:offset=6.5[vx];
@@ -89,8 +89,8 @@ describe("buildRenderCommand: golden commands per format", () => {
       `"-hide_banner -nostdin -nostats -y -framerate 30 -i /scratch/render-x/s0.png -framerate 30 -i /scratch/render-x/s1.png -framerate 30 -i /scratch/render-x/s2.png -i /scratch/render-x/n0.wav -i /scratch/render-x/n1.wav -stream_loop -1 -i /scratch/render-x/music.mp3 -filter_complex_script /scratch/render-x/graph.txt -map [vout] -map [aout] -c:v libx264 -preset slow -crf 20 -maxrate 8M -bufsize 16M -pix_fmt yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 -r 30 -c:a aac -b:a 256k -ar 48000 -ac 2 -frames:v 285 -t 9.5 -movflags +faststart -progress pipe:1 /scratch/render-x/output.mp4"`,
     );
     expect(command.filterGraph).toMatchInlineSnapshot(`
-      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/2)*2:h=-2:eval=frame:flags=bilinear,crop=w=1920:h=1080:exact=1,setsar=1[s0];
-      [1:v]scale=2074:1166:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1920:h=1080:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2:exact=1,setsar=1[s1];
+      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/4)*4:h=-2:eval=frame:flags=bilinear,crop=w=1920:h=1080,setsar=1[s0];
+      [1:v]scale=2074:1166:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1920:h=1080:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2,setsar=1[s1];
       [2:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=89:size=1:start=0,setpts=N/FRAME_RATE/TB,setsar=1[s2];
       [s0][s1]xfade=transition=fade:duration=0.5:offset=3.5[x1];
       [x1][s2]xfade=transition=fade:duration=0.5:offset=6.5[vx];
