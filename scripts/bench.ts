@@ -27,6 +27,9 @@ const SCENE_SECONDS = 10;
 const TRANSITION = 0.5;
 const VIDEO_SECONDS = SCENES * SCENE_SECONDS - (SCENES - 1) * TRANSITION;
 const TOKEN = "bench-internal-token-0123456789";
+/** `make bench` runs one round; `node scripts/bench.ts --rounds 3` for steadier figures. */
+const roundsFlag = process.argv.indexOf("--rounds");
+const ROUNDS = roundsFlag === -1 ? 1 : Math.max(1, Number(process.argv[roundsFlag + 1]) || 1);
 
 const NARRATION_TEXT =
   "This is the benchmark narration. It reads a story about a render service that turns trending posts into videos. " +
@@ -229,34 +232,60 @@ async function main(): Promise<void> {
     };
 
     try {
-      console.log("rendering (hand-written ffmpeg) …");
-      const hand = await timed(() => run("ffmpeg", handArgs, { maxBuffer: 16 * 1024 * 1024 }));
-      console.log("rendering (renderer, no motion) …");
-      const service = await timed(() => renderThroughService("still", ["none"]));
-      console.log("rendering (renderer, motion: zoom-in, pan-right, zoom-out, pan-left) …");
-      const moving = await timed(() =>
-        renderThroughService("motion", ["zoom-in", "pan-right", "zoom-out", "pan-left"]),
-      );
-
-      const rows = [
-        ["hand-written ffmpeg", hand.seconds, hand.peakMiB, (await probe(handOutput)).sizeBytes],
-        ["renderer, no motion", service.seconds, service.peakMiB, (await probe(service.result)).sizeBytes],
-        ["renderer, motion", moving.seconds, moving.peakMiB, (await probe(moving.result)).sizeBytes],
-      ] as const;
+      // Interleaved rounds, so a neighbour's load spike hits every variant alike.
+      const variants = [
+        {
+          name: "hand-written ffmpeg",
+          render: () => run("ffmpeg", handArgs, { maxBuffer: 16 * 1024 * 1024 }).then(() => handOutput),
+        },
+        { name: "renderer, no motion", render: () => renderThroughService("still", ["none"]) },
+        {
+          name: "renderer, motion",
+          render: () => renderThroughService("motion", ["zoom-in", "pan-right", "zoom-out", "pan-left"]),
+        },
+      ];
+      const results = new Map<string, { seconds: number[]; peakMiB: number; sizeBytes: number }>();
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const variant of variants) {
+          console.log(`round ${round}/${ROUNDS}: ${variant.name} …`);
+          const { seconds, peakMiB, result } = await timed(variant.render);
+          const entry = results.get(variant.name) ?? {
+            seconds: [],
+            peakMiB: 0,
+            sizeBytes: (await probe(result)).sizeBytes,
+          };
+          entry.seconds.push(seconds);
+          entry.peakMiB = Math.max(entry.peakMiB, peakMiB);
+          results.set(variant.name, entry);
+        }
+      }
+      const median = (values: number[]) => {
+        const sorted = [...values].sort((a, b) => a - b);
+        const middle = Math.floor(sorted.length / 2);
+        return sorted.length % 2
+          ? (sorted[middle] as number)
+          : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+      };
+      const load = os
+        .loadavg()
+        .map((value) => value.toFixed(1))
+        .join(" ");
       console.log(
-        `\n${VIDEO_SECONDS} s of 1080×1920 @ ${fps} fps, libx264 ${preset} CRF ${crf}, ${os.cpus().length} cores, load ${os
-          .loadavg()
-          .map((l) => l.toFixed(1))
-          .join(" ")}`,
+        `\n${VIDEO_SECONDS} s of ${W}×${H} @ ${fps} fps, libx264 ${preset} CRF ${crf}, ${os.cpus().length} cores, ${ROUNDS} round(s), load ${load}`,
       );
-      console.log("variant                  wall s   × real time   ffmpeg peak RSS MiB   size MB");
-      for (const [name, seconds, peak, size] of rows) {
+      console.log("variant                  wall s (min / median / max)   × real time   ffmpeg peak RSS MiB   size MB");
+      for (const [name, entry] of results) {
+        const wall = [Math.min(...entry.seconds), median(entry.seconds), Math.max(...entry.seconds)]
+          .map((value) => value.toFixed(1))
+          .join(" / ");
         console.log(
-          `${name.padEnd(24)} ${seconds.toFixed(1).padStart(6)}   ${(VIDEO_SECONDS / seconds).toFixed(2).padStart(11)}   ${peak.toFixed(0).padStart(19)}   ${(size / 1e6).toFixed(1).padStart(7)}`,
+          `${name.padEnd(24)} ${wall.padStart(28)}   ${(VIDEO_SECONDS / median(entry.seconds)).toFixed(2).padStart(11)}   ${entry.peakMiB.toFixed(0).padStart(19)}   ${(entry.sizeBytes / 1e6).toFixed(1).padStart(7)}`,
         );
       }
+      const medianOf = (name: string) => median(results.get(name)?.seconds ?? [Number.NaN]);
       console.log(
-        `\nrenderer / hand-written: ${(service.seconds / hand.seconds).toFixed(2)}×   motion / no motion: ${(moving.seconds / service.seconds).toFixed(2)}×`,
+        `\nrenderer / hand-written: ${(medianOf("renderer, no motion") / medianOf("hand-written ffmpeg")).toFixed(2)}×   ` +
+          `motion / no motion: ${(medianOf("renderer, motion") / medianOf("renderer, no motion")).toFixed(2)}×  (medians)`,
       );
     } finally {
       await server.close();
