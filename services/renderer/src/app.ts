@@ -84,6 +84,7 @@ export function createApp(deps: RendererDeps): Hono {
       logger: deps.logger,
       scratchDir: deps.scratchDir,
       admission,
+      capabilities: deps.capabilities,
       formats: deps.formats ?? FORMATS,
     }),
   );

@@ -122,6 +122,27 @@ describe("POST /v1/renders refuses bad calls with problem+json before streaming"
     expect(tooLong.status).toBe(422);
   });
 
+  it("503 when this FFmpeg build lacks what renders need, before any work", async () => {
+    const app = createApp({
+      store,
+      logger: silentLogger(),
+      internalToken: AUTH["x-internal-token"],
+      scratchDir,
+      renderConcurrency: 1,
+      tts,
+      capabilities: {
+        ok: false,
+        encoders: { libx264: true, aac: true },
+        filters: { ass: false, xfade: true, loudnorm: true, sidechaincompress: true, amix: true },
+        missing: ["filter ass"],
+      },
+    });
+    const response = await post(app, request());
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { detail: string }).detail).toContain("filter ass");
+    expect((await app.request("/readyz")).status).toBe(503);
+  });
+
   it("413 for a body over the limit", async () => {
     const huge = JSON.stringify({ ...request(), padding: "x".repeat(6 * 1024 * 1024) });
     const response = await post(tinyApp(), huge);

@@ -95,11 +95,7 @@ function sceneChain(options: {
     case "pan-right": {
       // Pan right: the window moves right across the still (crop rounds x to the chroma grid: 2 px).
       const x = motion === "pan-right" ? `(in_w-out_w)*${progress}` : `(in_w-out_w)*(1-${progress})`;
-      steps.push(
-        `scale=${largeW}:${largeH}:${colour}`,
-        repeat,
-        `crop=w=${width}:h=${height}:x=${x}:y=(in_h-out_h)/2`,
-      );
+      steps.push(`scale=${largeW}:${largeH}:${colour}`, repeat, `crop=w=${width}:h=${height}:x=${x}:y=(in_h-out_h)/2`);
       break;
     }
     case "zoom-in":

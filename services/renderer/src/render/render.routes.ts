@@ -4,6 +4,7 @@ import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { Hono } from "hono";
 import { stream } from "hono/streaming";
+import type { FfmpegCapabilities } from "../ffmpeg/ffmpeg.runner.ts";
 import type { RenderAdmission } from "./admission.ts";
 import { executeRender, prepareRender, renderErrorEvent, validateTimeline } from "./render.service.ts";
 
@@ -12,6 +13,8 @@ export interface RenderRoutesDeps {
   logger: Logger;
   scratchDir: string;
   admission: RenderAdmission;
+  /** Probed at start-up; when a required encoder or filter is missing, renders are refused (503). */
+  capabilities?: FfmpegCapabilities | undefined;
   /** Canvas and encoder settings per format; FORMATS in production (tests may shrink the canvas). */
   formats: Readonly<Record<Format, FormatSpec>>;
 }
@@ -33,6 +36,10 @@ export function createRenderRoutes(deps: RenderRoutesDeps): Hono {
     const request = await parseJsonBody(c, renderRequestSchema);
     const spec = deps.formats[request.format] ?? FORMATS[request.format];
     validateTimeline(request, spec);
+    if (deps.capabilities && !deps.capabilities.ok) {
+      // Impossible on this FFmpeg build: refuse before spawning rather than fail mid-render.
+      throw new AppError("unavailable", `this renderer's ffmpeg lacks: ${deps.capabilities.missing.join(", ")}`);
+    }
 
     const slot = deps.admission.tryAcquire();
     if (!slot) {

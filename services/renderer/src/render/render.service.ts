@@ -4,6 +4,7 @@ import type { FormatSpec, MediaInfo, RenderEvent, RenderRequest } from "@video-s
 import { AppError } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
 import { ObjectNotFoundError, type ObjectStore } from "@video-service/object-store";
+import { withSpan } from "@video-service/telemetry";
 import { FfmpegError, runFfmpeg } from "../ffmpeg/ffmpeg.runner.ts";
 import { probe } from "../ffmpeg/probe.ts";
 import { buildRenderCommand, type RenderInputs, timelineFrames } from "./build-render-command.ts";
@@ -179,28 +180,37 @@ export async function executeRender(options: {
   await writeFile(filterScriptPath, command.filterGraph, "utf8");
 
   let reported = -1;
-  await runFfmpeg({
-    args: command.args,
-    signal,
-    onProgress: (block) => {
-      // Video frames are the honest measure: FFmpeg's out_time follows the fastest stream, and
-      // the audio graph runs seconds ahead of the video encoder. out_time is the fallback.
-      const byFrames = block.frame !== undefined ? block.frame / command.totalFrames : undefined;
-      const byTime = block.outTimeSeconds !== undefined ? block.outTimeSeconds / command.durationSeconds : undefined;
-      const fraction = Math.min(1, Math.max(0, byFrames ?? byTime ?? 0));
-      const rounded = Math.floor(fraction * 1000) / 1000;
-      if (rounded <= reported) return;
-      reported = rounded;
-      onProgress({ type: "progress", progress: rounded, ...(block.fps !== undefined ? { fps: block.fps } : {}) });
-    },
-  });
+  const ffmpegAttributes = {
+    "render.format": request.format,
+    "render.scenes": request.scenes.length,
+    "render.video_seconds": command.durationSeconds,
+  };
+  await withSpan("ffmpeg render", ffmpegAttributes, () =>
+    runFfmpeg({
+      args: command.args,
+      signal,
+      onProgress: (block) => {
+        // Video frames are the honest measure: FFmpeg's out_time follows the fastest stream, and
+        // the audio graph runs seconds ahead of the video encoder. out_time is the fallback.
+        const byFrames = block.frame !== undefined ? block.frame / command.totalFrames : undefined;
+        const byTime = block.outTimeSeconds !== undefined ? block.outTimeSeconds / command.durationSeconds : undefined;
+        const fraction = Math.min(1, Math.max(0, byFrames ?? byTime ?? 0));
+        const rounded = Math.floor(fraction * 1000) / 1000;
+        if (rounded <= reported) return;
+        reported = rounded;
+        onProgress({ type: "progress", progress: rounded, ...(block.fps !== undefined ? { fps: block.fps } : {}) });
+      },
+    }),
+  );
   const renderSeconds = (performance.now() - started) / 1000;
 
-  const media = await probe(outputPath);
+  const media = await withSpan("ffprobe output", {}, () => probe(outputPath));
   const problems = checkRenderOutput(media, spec, command.durationSeconds);
   if (problems.length > 0) throw new RenderOutputError(problems);
   if (signal.aborted) throw signal.reason;
-  await store.putFile(request.outputKey, outputPath, { contentType: "video/mp4" });
+  await withSpan("upload output", { "render.size_bytes": media.sizeBytes }, () =>
+    store.putFile(request.outputKey, outputPath, { contentType: "video/mp4" }),
+  );
   const elapsedSeconds = Math.round(((performance.now() - started) / 1000) * 1000) / 1000;
   logger.info(
     {
