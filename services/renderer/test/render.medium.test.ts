@@ -1,12 +1,19 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { FORMATS, type RenderEvent, type RenderRequestInput, renderEventSchema } from "@video-service/contracts";
+import {
+  FORMATS,
+  LOUDNESS_TARGET_LUFS,
+  type RenderEvent,
+  type RenderRequestInput,
+  renderEventSchema,
+} from "@video-service/contracts";
 import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
+import { measureIntegratedLoudness } from "../src/ffmpeg/ffmpeg.runner.ts";
 import { probe } from "../src/ffmpeg/probe.ts";
 import { createEspeakEngine, type EspeakEngine } from "../src/speech/espeak.engine.ts";
 import { AUTH, makeStill, makeTone, ndjsonLines, topLevelBoxes } from "./support/fixtures.ts";
@@ -122,6 +129,8 @@ describe("render a 3-scene short (real ffmpeg, full size)", () => {
     expect(boxes.indexOf("moov")).toBeGreaterThanOrEqual(0);
     expect(boxes.indexOf("moov")).toBeLessThan(boxes.indexOf("mdat"));
     if (last.type === "done") expect(last.media).toEqual(media);
+    const loudness = await measureIntegratedLoudness(stored);
+    expect(Math.abs((loudness ?? 0) - LOUDNESS_TARGET_LUFS)).toBeLessThanOrEqual(1.5);
     // The per-render temp dir is gone.
     expect(await readdir(scratchDir)).toEqual([]);
   });

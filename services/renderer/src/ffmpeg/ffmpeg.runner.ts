@@ -242,3 +242,18 @@ export async function probeCapabilities(): Promise<FfmpegCapabilities> {
     };
   }
 }
+
+/**
+ * Integrated loudness (EBU R128, LUFS) of a file's audio, from FFmpeg's ebur128 summary; used to
+ * check renders against LOUDNESS_TARGET_LUFS. Undefined when the file has no measurable audio.
+ */
+export async function measureIntegratedLoudness(filePath: string): Promise<number | undefined> {
+  const { stderr } = await execFileAsync(
+    "ffmpeg",
+    ["-hide_banner", "-nostdin", "-nostats", "-i", filePath, "-map", "0:a:0", "-af", "ebur128", "-f", "null", "-"],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const summary = stderr.slice(stderr.lastIndexOf("Integrated loudness:"));
+  const match = summary.match(/I:\s+(-?\d+(?:\.\d+)?) LUFS/);
+  return match ? Number(match[1]) : undefined;
+}
