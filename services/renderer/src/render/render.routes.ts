@@ -64,14 +64,16 @@ export function createRenderRoutes(deps: RenderRoutesDeps): Hono {
     const cancel = () => controller.abort(new Error("render cancelled"));
     c.req.raw.signal.addEventListener("abort", cancel, { once: true });
     slot.signal.addEventListener("abort", cancel, { once: true });
+    if (c.req.raw.signal.aborted || slot.signal.aborted) cancel();
     const log = deps.logger.child({ outputKey: request.outputKey, format: request.format });
 
     c.header("content-type", NDJSON_CONTENT_TYPE);
     c.header("cache-control", "no-store");
     return stream(c, async (out) => {
       out.onAbort(cancel);
-      const write = (event: RenderEvent) =>
-        out.aborted || out.closed ? Promise.resolve() : out.write(`${JSON.stringify(event)}\n`);
+      // A caller that went away cannot be written to; the render is being cancelled anyway.
+      const write = (event: RenderEvent): Promise<unknown> =>
+        out.aborted || out.closed ? Promise.resolve() : out.write(`${JSON.stringify(event)}\n`).catch(() => undefined);
       try {
         await write({ type: "progress", progress: 0 });
         const done = await executeRender({
@@ -85,7 +87,7 @@ export function createRenderRoutes(deps: RenderRoutesDeps): Hono {
         });
         await write(done);
       } catch (error) {
-        const event = renderErrorEvent(error);
+        const event = renderErrorEvent(error, { cancelled: controller.signal.aborted });
         if (controller.signal.aborted) log.warn({ reason: String(controller.signal.reason) }, "render cancelled");
         else log.error({ err: error }, "render failed");
         await write(event);

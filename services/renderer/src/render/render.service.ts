@@ -227,9 +227,12 @@ export async function executeRender(options: {
 }
 
 /** The `error` line for a failed render: FFmpeg's own last words go in `detail`, argv only to the log. */
-export function renderErrorEvent(error: unknown): Extract<RenderEvent, { type: "error" }> {
+export function renderErrorEvent(
+  error: unknown,
+  { cancelled = false }: { cancelled?: boolean } = {},
+): Extract<RenderEvent, { type: "error" }> {
   if (error instanceof AppError) return { type: "error", problem: toProblem(error) };
-  if (error instanceof FfmpegError && error.aborted) {
+  if (cancelled || (error instanceof FfmpegError && error.aborted)) {
     return { type: "error", problem: toProblem(new AppError("unavailable", "the render was cancelled")) };
   }
   if (error instanceof FfmpegError) {
