@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decodeHtmlEntities, splitSentences, toCardText, toSpeakableText } from "./markdown-text.ts";
+import {
+  decodeHtmlEntities,
+  expandRedditAbbreviations,
+  splitSentences,
+  toCardText,
+  toSpeakableText,
+} from "./markdown-text.ts";
 
 describe("toSpeakableText", () => {
   it.each([
@@ -40,7 +46,7 @@ describe("toSpeakableText", () => {
     ["whitespace is normalised", "  lots\u00A0of \t space\u200B here  ", "lots of space here."],
     ["rules and blank lines vanish", "one\n\n---\n\n***\ntwo", "one. two."],
     ["punctuation already there is kept", "Why? Because!", "Why? Because!"],
-    ["TL;DR is speakable", "TL;DR: it broke", "TL DR: it broke."],
+    ["TL;DR is spelled out", "TL;DR: it broke", "Too long; didn't read: it broke."],
     ["a line that ends in a comma continues", "first,\nsecond", "first, second."],
   ])("%s", (_name, input, expected) => {
     expect(toSpeakableText(input)).toBe(expected);
@@ -52,6 +58,99 @@ describe("toSpeakableText", () => {
 
   it("keeps odd but pronounceable text", () => {
     expect(toSpeakableText('He said "{\\an8}" → 日本語')).toBe('He said "{\\an8}" → 日本語.');
+  });
+});
+
+describe("Reddit shorthand, for the voice only", () => {
+  it.each([
+    ["AITA", "AITA for charging my sister rent?", "Am I the a-hole for charging my sister rent?"],
+    ["AITAH", "AITAH?", "Am I the a-hole here?"],
+    ["WIBTA", "WIBTA if I skipped it?", "Would I be the a-hole if I skipped it?"],
+    ["TIFU", "TIFU by replying all", "Today I messed up by replying all."],
+    [
+      "TL;DR in any spelling",
+      "tl;dr sent a duck. TLDR: oops",
+      "Too long; didn't read sent a duck. Too long; didn't read: oops.",
+    ],
+    [
+      "judgements",
+      "NTA. YTA, ESH or NAH?",
+      "Not the a-hole. You're the a-hole, everyone sucks here or no a-holes here?",
+    ],
+    ["YWBTA / YWNBTA", "YWBTA but YWNBTA later", "You would be the a-hole but you would not be the a-hole later."],
+    [
+      "OP, but not op",
+      "OP is right. I agree with OP's sister, the op-ed is wrong",
+      "The original poster is right. I agree with the original poster's sister, the op-ed is wrong.",
+    ],
+    ["the OP is not doubled", "Ask the OP", "Ask the original poster."],
+    [
+      "opinions",
+      "IMO fine, IMHO great, IIRC twice, FWIW yes, AFAIK no, TBH ok",
+      "In my opinion fine, in my humble opinion great, if I remember correctly twice, for what it's worth yes, as far as I know no, to be honest ok.",
+    ],
+    ["ETA as an edit", "ETA: she has a key", "Edited to add: she has a key."],
+    ["ETA as an arrival time stays", "the ETA is 5 pm", "the ETA is 5 pm."],
+    ["EDIT and UPDATE headers", "EDIT 2: fixed. UPDATE: all good", "Edit 2: fixed. Update: all good."],
+    ["users", "thanks u/duck_enthusiast_42 and /u/Some-One", "thanks user duck enthusiast 42 and user Some One."],
+    ["subreddits", "try r/LegalAdvice or /r/AmItheAsshole", "try r slash LegalAdvice or r slash AmItheAsshole."],
+    [
+      "ages and genders",
+      "I (29F) and my BF [31M] and my MIL (F60)",
+      "I (29 female) and my boyfriend [31 male] and my mother-in-law (60 female).",
+    ],
+    ["whole words only", "NTAX and ESHER and TIFUS and UTIL", "NTAX and ESHER and TIFUS and UTIL."],
+    ["a-hole in a URL is left to the URL rule", "see https://www.reddit.com/r/tifu/comments/abc", "see link."],
+  ])("%s", (_name, input, expected) => {
+    expect(toSpeakableText(input)).toBe(expected);
+  });
+
+  it("leaves cards alone", () => {
+    const original = "AITA? NTA, OP. TL;DR: u/someone in r/tifu (29F)";
+    expect(toCardText(original)).toBe(original);
+  });
+
+  it("can be used on its own", () => {
+    expect(expandRedditAbbreviations("TIFU, NTA")).toBe("Today I messed up, not the a-hole");
+  });
+
+  it("reads a whole Reddit post naturally", () => {
+    const selftext = [
+      "# Update",
+      "",
+      "I (29F) asked on r/AmItheAsshole. Most said **NTA**.",
+      "",
+      "> You're charging FAMILY for a CLOSET?",
+      "",
+      "| Item | Cost |",
+      "|---|---|",
+      "| Room | $600 |",
+      "",
+      "- she has a key",
+      "- she uses it at 7am",
+      "",
+      "The twist: >!she moved in!<. ~~Never~~ again &amp; see [my last post](https://reddit.com/x).",
+      "",
+      "```",
+      "code is not read",
+      "```",
+      "",
+      "EDIT: thanks u/kind_stranger 🙏",
+      "",
+      "TL;DR: charged rent, OP regrets nothing",
+    ].join("\n");
+    expect(toSpeakableText(selftext)).toBe(
+      [
+        "Update.",
+        "I (29 female) asked on r slash AmItheAsshole. Most said not the a-hole.",
+        "You're charging FAMILY for a CLOSET?",
+        "Item, Cost. Room, $600.",
+        "she has a key. she uses it at 7am.",
+        "The twist: she moved in. Never again & see my last post.",
+        "Edit: thanks user kind stranger.",
+        "Too long; didn't read: charged rent, the original poster regrets nothing.",
+      ].join(" "),
+    );
   });
 });
 

@@ -167,16 +167,16 @@ export function toSpeakableText(markdownOrText: string): string {
   const lines = markdownLines(markdownOrText, { keepCode: false, keepListMarkers: false, cellSeparator: ", " });
   const sentences: string[] = [];
   for (const line of lines) {
-    const text = stripInline(line.text, { linkUrls: "say-link" })
+    let text = stripInline(line.text, { linkUrls: "say-link" })
       .replace(URL, "link")
       .replace(HTML_TAG, " ")
       .replace(EMOJI, "")
       // Leftovers of syntax that did not pair up (a bold run cut by a page break, say).
       .replace(/\*\*|__|~~|>!|!<|```/g, "")
-      .replace(/\bTL;\s?DR\b/gi, "TL DR")
       .replace(/\blink(?:[\s,;]+link\b)+/gi, "links")
       .replace(/\s+/g, " ")
       .trim();
+    text = expandRedditAbbreviations(text);
     if (!/[\p{L}\p{N}]/u.test(text)) continue;
     sentences.push(ENDS_LIKE_SENTENCE.test(text) ? text : `${text}.`);
   }
@@ -185,6 +185,87 @@ export function toSpeakableText(markdownOrText: string): string {
     .replace(/\s+([.!?,;:…])/g, "$1")
     .replace(/([,;:])(?=[.!?])/g, "")
     .trim();
+}
+
+/**
+ * Reddit shorthand and how a narrator says it. Lower-case first letters are raised at the start
+ * of a sentence. Shorthand that is also an ordinary word in another case matches only in capitals
+ * ("OP" but not "op", "NAH" but not "nah", "TIL" but not "til", "ETA" only before ":" or "-" or at
+ * the start of a line, so "the ETA is 5 pm" stays).
+ */
+const REDDIT_SHORTHAND: readonly (readonly [RegExp, string])[] = [
+  [/\bTL[;:]?\s?DR\b/gi, "too long; didn't read"],
+  [/\bAITAH\b/gi, "am I the a-hole here"],
+  [/\bAITA\b/gi, "am I the a-hole"],
+  [/\bWIBTAH\b/gi, "would I be the a-hole here"],
+  [/\bWIBTA\b/gi, "would I be the a-hole"],
+  [/\bYWNBTA\b/gi, "you would not be the a-hole"],
+  [/\bYWBTA\b/gi, "you would be the a-hole"],
+  [/\bTIFU\b/gi, "today I messed up"],
+  [/\bNTA\b/gi, "not the a-hole"],
+  [/\bYTA\b/gi, "you're the a-hole"],
+  [/\bESH\b/gi, "everyone sucks here"],
+  [/\bNAH\b/g, "no a-holes here"],
+  [/\bIIRC\b/gi, "if I remember correctly"],
+  [/\bIMHO\b/gi, "in my humble opinion"],
+  [/\bIMO\b/gi, "in my opinion"],
+  [/\bFWIW\b/gi, "for what it's worth"],
+  [/\bAFAIK\b/gi, "as far as I know"],
+  [/\bTBH\b/gi, "to be honest"],
+  [/\bIDK\b/gi, "I don't know"],
+  [/\bIRL\b/gi, "in real life"],
+  [/\bELI5\b/gi, "explain like I'm five"],
+  [/\bNSFW\b/gi, "not safe for work"],
+  [/\bTIL\b/g, "today I learned"],
+  [/\bDAE\b/g, "does anyone else"],
+  [/\bYSK\b/g, "you should know"],
+  [/\bLPT\b/g, "life pro tip"],
+  [/\bBF\b/g, "boyfriend"],
+  [/\bGF\b/g, "girlfriend"],
+  [/\bMIL\b/g, "mother-in-law"],
+  [/\bFIL\b/g, "father-in-law"],
+  [/\bSIL\b/g, "sister-in-law"],
+  [/\bBIL\b/g, "brother-in-law"],
+  [/\b(?:[Tt]he )?OP\b/g, "the original poster"],
+  [/^ETA\b|\bETA(?=\s*(?:\d+\s*)?[:\-–—])/g, "edited to add"],
+  [/\bEDIT(?=\s*(?:\d+\s*)?[:\-–—])/g, "edit"],
+  [/\bUPDATE(?=\s*(?:\d+\s*)?[:\-–—])/g, "update"],
+];
+
+const GENDER: Readonly<Record<string, string>> = { m: "male", f: "female", nb: "non-binary" };
+
+/**
+ * Reddit shorthand said in words, for the voice only (cards keep the original): AITA, WIBTA,
+ * TIFU, TL;DR, NTA/YTA/ESH/NAH, OP, IIRC, IMO, FWIW, ETA, EDIT:, "u/name" → "user name",
+ * "r/sub" → "r slash sub", ages like "(29F)" → "(29 female)". Whole words only.
+ */
+export function expandRedditAbbreviations(text: string): string {
+  let out = text
+    .replace(/(?<![\w/.])\/?u\/([A-Za-z0-9_-]{3,20})\b/g, (_m, name: string) => `user ${spokenName(name)}`)
+    .replace(/(?<![\w/.])\/?r\/([A-Za-z0-9_]{2,21})\b/g, (_m, name: string) => `r slash ${spokenName(name)}`)
+    .replace(
+      /([([])\s*(\d{1,2})\s?(M|F|NB|m|f|nb)\s*([)\]])/g,
+      (_m, open: string, age: string, g: string, close: string) => `${open}${age} ${GENDER[g.toLowerCase()]}${close}`,
+    )
+    .replace(
+      /([([])\s*(M|F|NB|m|f|nb)\s?(\d{1,2})\s*([)\]])/g,
+      (_m, open: string, g: string, age: string, close: string) => `${open}${age} ${GENDER[g.toLowerCase()]}${close}`,
+    );
+  for (const [pattern, words] of REDDIT_SHORTHAND) {
+    out = out.replace(pattern, (match: string, ...rest: unknown[]) => {
+      const offset = rest.find((value): value is number => typeof value === "number") ?? 0;
+      const before = out.slice(0, offset);
+      const atSentenceStart = /(?:^|[.!?…]["'”’)]*\s+)["'“‘(]*$/.test(before);
+      const capitalise = atSentenceStart || match.startsWith("The ");
+      return capitalise ? words.charAt(0).toUpperCase() + words.slice(1) : words;
+    });
+  }
+  return out;
+}
+
+/** "duck_enthusiast_42" → "duck enthusiast 42": underscores and hyphens are not read out. */
+function spokenName(name: string): string {
+  return name.replace(/[_-]+/g, " ").trim();
 }
 
 const ABBREVIATIONS = new Set([
