@@ -9,6 +9,8 @@ import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
 import { registerDocsRoutes } from "./api/docs.api.ts";
 import { registerFileRoutes } from "./api/files.api.ts";
 import { registerHealthRoutes } from "./api/health.api.ts";
+import { registerScheduleRoutes } from "./api/schedules.api.ts";
+import { registerTrendRoutes } from "./api/trends.api.ts";
 import { registerVideoRoutes } from "./api/videos.api.ts";
 
 export type { ApiDeps as AppDeps } from "./api/api.types.ts";
@@ -84,8 +86,11 @@ export function createApp(deps: ApiDeps) {
     }),
   );
   app.on("POST", "/v1/videos", requireJson);
+  app.on("POST", "/v1/schedules", requireJson);
 
   registerVideoRoutes(app, deps);
+  registerTrendRoutes(app, deps);
+  registerScheduleRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app, { version: API_VERSION });
   if (deps.files) registerFileRoutes(app, { store: deps.store, signingSecret: deps.files.signingSecret });

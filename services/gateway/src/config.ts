@@ -1,4 +1,5 @@
 import { env, z } from "@video-service/config";
+import { userAgentProblem } from "./reddit/reddit.client.ts";
 
 const secret = () => z.string().min(16, "must be at least 16 characters");
 
@@ -53,6 +54,15 @@ export const gatewayConfigSchema = z
     // Signs webhook bodies (X-Signature: sha256=<hex>); webhooks are sent unsigned without it.
     WEBHOOK_SECRET: secret().optional(),
     WEBHOOK_TIMEOUT_MS: env.int(5000, 100),
+    // Reddit app-only OAuth (a "script" or "web app" at reddit.com/prefs/apps). Without them the
+    // public JSON endpoints are used: heavily throttled, for development only.
+    REDDIT_CLIENT_ID: z.string().min(1).optional(),
+    REDDIT_CLIENT_SECRET: z.string().min(1).optional(),
+    // Reddit's form <platform>:<app id>:<version> (by /u/<username>); required with credentials.
+    REDDIT_USER_AGENT: z.string().trim().min(1).optional(),
+    // Token endpoint and API base: Reddit's own by default; tests point them at a local fake.
+    REDDIT_AUTH_URL: env.url().optional(),
+    REDDIT_API_URL: env.url().optional(),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
     LOG_LEVEL: env.logLevel(),
     MAX_BODY_BYTES: env.int(256 * 1024, 1024),
@@ -63,6 +73,21 @@ export const gatewayConfigSchema = z
     if (config.S3_ENDPOINT && !config.S3_BUCKET) {
       ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "S3_ENDPOINT is set but S3_BUCKET is not" });
     }
+    if (Boolean(config.REDDIT_CLIENT_ID) !== Boolean(config.REDDIT_CLIENT_SECRET)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [config.REDDIT_CLIENT_ID ? "REDDIT_CLIENT_SECRET" : "REDDIT_CLIENT_ID"],
+        message: "set both REDDIT_CLIENT_ID and REDDIT_CLIENT_SECRET, or neither",
+      });
+    }
+    // Reddit throttles generic User-Agents hard and asks every client to name itself and its operator.
+    if (config.REDDIT_CLIENT_ID || config.REDDIT_USER_AGENT !== undefined) {
+      const problem = userAgentProblem(config.REDDIT_USER_AGENT);
+      if (problem) ctx.addIssue({ code: "custom", path: ["REDDIT_USER_AGENT"], message: problem });
+    }
   });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+/** Without credentials (public endpoints, development): a User-Agent that names the app honestly. */
+export const DEFAULT_REDDIT_USER_AGENT = "server:video-service:1.0.0 (by /u/video-service)";

@@ -11,7 +11,9 @@ import { createJobEvents } from "./jobs/job-events.ts";
 import { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue } from "./jobs/video-queue.ts";
 import { createWebhookSender } from "./pipeline/webhook.ts";
+import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
+import { createRedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
 
 /**
@@ -61,8 +63,19 @@ export async function startGateway({
   const renderer = createRendererClient({ baseUrl: config.RENDERER_URL, token: config.INTERNAL_TOKEN, logger });
   const webhooks = createWebhookSender({ secret: config.WEBHOOK_SECRET, timeoutMs: config.WEBHOOK_TIMEOUT_MS, logger });
 
+  const reddit = createRedditFeatures({ config, redis, jobs, queue, logger });
+  // Schedules live in Redis; their BullMQ job schedulers too. Make them agree after a restart.
+  await reddit.schedules.reconcile();
+
   let worker: VideoWorker | undefined;
+  let scheduleWorker: ScheduleWorker | undefined;
   if (config.RUN_WORKER) {
+    scheduleWorker = createScheduleWorker({
+      connection: redis,
+      queueName: scheduleQueueName(config.QUEUE_NAME),
+      service: reddit.schedules,
+      logger,
+    });
     worker = await createWorker({
       redis,
       queueName: config.QUEUE_NAME,
@@ -73,7 +86,7 @@ export async function startGateway({
       store,
       imagegen,
       renderer,
-      sources: defaultStorySources,
+      sources: { ...defaultStorySources, reddit: reddit.source },
       webhooks,
       logger,
       signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
@@ -94,6 +107,8 @@ export async function startGateway({
     renderer,
     redis,
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET },
+    reddit,
+    schedules: reddit.schedules,
     shutdownSignal: shutdown.signal,
   });
 
@@ -113,7 +128,9 @@ export async function startGateway({
         },
       },
       // The running stage finishes; later stages go back to the queue for another task.
+      { name: "schedules-worker", run: () => scheduleWorker?.close() },
       { name: "worker", run: () => worker?.close() },
+      { name: "schedules", run: () => reddit.schedules.close() },
       { name: "queue", run: () => queue.close() },
       { name: "events", run: () => events.close() },
       { name: "redis", run: async () => void (await redis.quit()) },

@@ -7,6 +7,8 @@ import type { JobStore } from "../jobs/job-store.ts";
 import type { VideoQueue } from "../jobs/video-queue.ts";
 import type { ImagegenClient, RendererClient, YoutubePublisher } from "../pipeline/pipeline.types.ts";
 import type { WebhookSender } from "../pipeline/webhook.ts";
+import type { ScheduleService } from "../schedules/schedule.service.ts";
+import type { RedditApiDeps } from "../trends/index.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
 
 /** Everything the HTTP API uses; main.ts builds it, tests build it around their own Redis and fakes. */
@@ -22,6 +24,10 @@ export interface ApiDeps {
   imagegen: ImagegenClient;
   renderer: RendererClient;
   redis: Redis;
+  /** Trends and the used-post store; absent when Reddit is not configured (Reddit jobs are refused). */
+  reddit?: RedditApiDeps | undefined;
+  /** The schedules store and runner; absent when Reddit is not configured. */
+  schedules?: ScheduleService | undefined;
   /** Absent until YouTube publishing is configured: requests that ask for it are refused. */
   youtube?: YoutubePublisher | undefined;
   /** Serves GET /files/* (the local store's signed downloads); absent when objects are in S3. */

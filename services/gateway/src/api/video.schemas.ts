@@ -21,17 +21,40 @@ export const textSourceSchema = z
   .openapi("TextSource");
 
 /**
- * A discriminated union on `type`, so other sources (Reddit) are added as members. An unknown or
- * not-yet-supported type gets a message that says so, not zod's generic "invalid input".
+ * A Reddit post and its top comments: the post given by `postId`, or the best unused trend of the
+ * subreddits (several joined with "+", as Reddit writes them), chosen when the job is created.
+ */
+export const redditSourceSchema = z
+  .object({
+    type: z.literal("reddit"),
+    subreddit: z
+      .string()
+      .trim()
+      .regex(
+        /^(r\/)?[A-Za-z0-9_]{2,21}(\+[A-Za-z0-9_]{2,21}){0,9}$/,
+        'must be a subreddit name, or up to 10 joined with "+" (tifu+AmItheAsshole)',
+      )
+      .openapi({ example: "tifu" }),
+    postId: z
+      .string()
+      .regex(/^[a-z0-9]{4,10}$/, "must be a Reddit post id (base 36, without t3_)")
+      .optional()
+      .openapi({ description: "Make this post; without it, the best unused trend of the subreddits" }),
+    window: z.enum(["hour", "day", "week"]).default("day"),
+    maxComments: z.number().int().min(0).max(30).default(8),
+    nsfw: z.boolean().default(false),
+    minScore: z.number().int().min(0).optional(),
+    minComments: z.number().int().min(0).optional(),
+  })
+  .openapi("RedditSource");
+
+/**
+ * A discriminated union on `type`: a new source is added as a member. An unknown type gets a
+ * message that lists the known ones, not zod's generic "invalid input".
  */
 export const sourceSchema = z
-  .discriminatedUnion("type", [textSourceSchema], {
-    error: (issue) => {
-      const input = issue.input as { type?: unknown } | undefined;
-      const type = typeof input === "object" && input !== null ? input.type : undefined;
-      if (type === "reddit") return 'source type "reddit" is not supported on this server yet; use "text"';
-      return `source.type must be one of: ${SOURCE_TYPES.join(", ")}`;
-    },
+  .discriminatedUnion("type", [textSourceSchema, redditSourceSchema], {
+    error: () => `source.type must be one of: ${SOURCE_TYPES.join(", ")}`,
   })
   .openapi("Source");
 export type SourceSpec = z.infer<typeof sourceSchema>;

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { AppError } from "@video-service/errors";
 import { captureTraceCarrier } from "@video-service/telemetry";
+import { createVideoJob, NothingNewError } from "../jobs/create-video-job.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import { newJobId } from "../jobs/job-id.ts";
 import type { JobRecord } from "../jobs/job-store.ts";
@@ -85,24 +86,20 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
     }
     let record: JobRecord;
     try {
-      record = await jobs.create({ id, request, traceCarrier: captureTraceCarrier() });
-      await queue.enqueue({ videoId: id, run: 1 });
+      ({ record } = await createVideoJob(
+        { jobs, queue, logger, reddit: deps.reddit },
+        { id, request, traceCarrier: captureTraceCarrier() },
+      ));
     } catch (err) {
+      // Nothing was created: the key may be used again.
       if (idempotencyKey) await idempotency.release({ scope, idempotencyKey }).catch(() => undefined);
-      await jobs
-        .transition({
-          id,
-          from: ["queued"],
-          to: "failed",
-          set: { error: { stage: null, title: "Could not queue the job", detail: String(err), retryable: true } },
-        })
-        .catch(() => undefined);
-      throw new AppError("unavailable", "the job queue is unavailable; try again shortly", {
-        cause: err,
-        headers: { "retry-after": "5" },
-      });
+      if (err instanceof NothingNewError) {
+        throw new AppError("conflict", `${err.message}: every candidate post was already made into a video`, {
+          extensions: { subreddits: err.subreddits },
+        });
+      }
+      throw err;
     }
-    logger.info({ jobId: id, format: request.format, source: request.source.type }, "video job created");
     c.header("location", videoLinks(id).self);
     return c.json(accepted(record), 202);
   });

@@ -152,6 +152,7 @@ export async function runPipeline({
         cardKeys: visuals.cardKeys,
         thumbnailCacheKey: visuals.thumbnailKey,
         request,
+        story,
         createdAt: record.createdAt,
         renderer: deps.renderer,
         store: deps.store,
@@ -163,6 +164,7 @@ export async function runPipeline({
   const published = await stage<PublishOutput>("publish", () =>
     publishVideo({
       request,
+      title: story.title,
       videoKey: rendered.video.key,
       thumbnailKey: rendered.thumbnailKey,
       youtube: deps.youtube,

@@ -19,6 +19,11 @@ export interface Story {
   score?: number;
   commentCount?: number;
   permalink?: string;
+  /**
+   * The video's description: for Reddit, the credit line (subreddit, author, permalink). Written
+   * to the metadata JSON; the YouTube publisher uses it unless the request gives its own.
+   */
+  description?: string;
 }
 
 export interface ScriptSegment {

@@ -6,12 +6,15 @@ export type PublishOutput = { youtube: { videoId: string; url: string } } | { sk
 /** Stage 6: the YouTube upload, when the request asked for it and the server has a YouTube client. */
 export async function publishVideo({
   request,
+  title,
   videoKey,
   thumbnailKey,
   youtube,
   signal,
 }: {
   request: CreateVideoRequest;
+  /** The story's title (a Reddit request has none of its own). */
+  title: string;
   videoKey: string;
   thumbnailKey: string;
   youtube: YoutubePublisher | undefined;
@@ -23,7 +26,7 @@ export async function publishVideo({
     videoKey,
     thumbnailKey,
     request: wanted,
-    title: wanted.title ?? request.source.title.slice(0, 100),
+    title: wanted.title ?? title.slice(0, 100),
     signal,
   });
   return { youtube: result };

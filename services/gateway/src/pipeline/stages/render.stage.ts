@@ -1,7 +1,7 @@
 import { type Format, type MediaInfo, storageKeys } from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
 import type { CreateVideoRequest } from "../../api/video.schemas.ts";
-import { buildTimeline, type Script } from "../../script/index.ts";
+import { buildTimeline, type Script, type Story } from "../../script/index.ts";
 import type { RendererClient } from "../pipeline.types.ts";
 import type { SegmentNarration } from "./narration.stage.ts";
 
@@ -34,6 +34,7 @@ export async function renderVideo({
   cardKeys,
   thumbnailCacheKey,
   request,
+  story,
   createdAt,
   renderer,
   store,
@@ -47,6 +48,7 @@ export async function renderVideo({
   cardKeys: Record<string, string>;
   thumbnailCacheKey: string;
   request: CreateVideoRequest;
+  story: Story;
   createdAt: string;
   renderer: RendererClient;
   store: ObjectStore;
@@ -74,7 +76,9 @@ export async function renderVideo({
   const metadataKey = storageKeys.videoMetadata(format, jobId);
   await store.put(
     metadataKey,
-    JSON.stringify(videoMetadata({ jobId, format, request, createdAt, media: done.media, segments, key: done.key })),
+    JSON.stringify(
+      videoMetadata({ jobId, format, request, story, createdAt, media: done.media, segments, key: done.key }),
+    ),
     { contentType: "application/json" },
   );
   return {
@@ -95,6 +99,7 @@ function videoMetadata({
   jobId,
   format,
   request,
+  story,
   createdAt,
   media,
   segments,
@@ -103,6 +108,7 @@ function videoMetadata({
   jobId: string;
   format: Format;
   request: CreateVideoRequest;
+  story: Story;
   createdAt: string;
   media: MediaInfo;
   segments: { segment: Script["segments"][number]; narration: SegmentNarration }[];
@@ -112,8 +118,19 @@ function videoMetadata({
     id: jobId,
     format,
     key,
-    title: request.source.title,
+    title: story.title,
+    ...(story.description === undefined ? {} : { description: story.description }),
     source: request.source.type,
+    ...(request.source.type === "reddit"
+      ? {
+          reddit: {
+            postId: request.source.postId,
+            subreddit: story.subreddit,
+            author: story.author,
+            permalink: story.permalink,
+          },
+        }
+      : {}),
     createdAt,
     renderedAt: new Date().toISOString(),
     media,

@@ -1,3 +1,4 @@
+import { AppError } from "@video-service/errors";
 import type { Story } from "../../script/index.ts";
 import type { AnySourceSpec, StorySources } from "../../sources/index.ts";
 
@@ -11,6 +12,7 @@ export async function loadStory({
   sources: StorySources;
   signal: AbortSignal;
 }): Promise<Story> {
-  const loader = sources[source.type];
-  return loader.load(source, { signal });
+  if (source.type === "text") return sources.text.load(source, { signal });
+  if (!sources.reddit) throw new AppError("validation-failed", "Reddit is not configured on this server");
+  return sources.reddit.load(source, { signal });
 }

@@ -1,0 +1,135 @@
+import { AppError } from "@video-service/errors";
+import type { Logger } from "@video-service/logger";
+import { captureTraceCarrier } from "@video-service/telemetry";
+import type { CreateVideoRequest } from "../api/video.schemas.ts";
+import { asRedditProblem } from "../trends/reddit-problems.ts";
+import { parseSubreddits, type TrendCandidate, type TrendsService } from "../trends/trends.service.ts";
+import type { UsedPostStore } from "../trends/used-posts.ts";
+import { newJobId } from "./job-id.ts";
+import type { JobRecord, JobStore } from "./job-store.ts";
+import type { VideoQueue } from "./video-queue.ts";
+
+/** What creating a Reddit job needs; absent when Reddit is not configured. */
+export interface RedditJobDeps {
+  trends: TrendsService;
+  usedPosts: UsedPostStore;
+}
+
+export interface CreateVideoJobDeps {
+  jobs: JobStore;
+  queue: VideoQueue;
+  logger: Logger;
+  reddit?: RedditJobDeps | undefined;
+}
+
+/** A Reddit job without a post id found no unused post to make: nothing was created. */
+export class NothingNewError extends Error {
+  override readonly name = "NothingNewError";
+  readonly subreddits: string[];
+  constructor(subreddits: string[]) {
+    super(`no unused post in r/${subreddits.join("+")} passes the filters`);
+    this.subreddits = subreddits;
+  }
+}
+
+export interface CreatedVideoJob {
+  record: JobRecord;
+  /** The post a Reddit job was made from (chosen from the trends when the request named none). */
+  post?: TrendCandidate | { id: string; fullname: string } | undefined;
+}
+
+type RedditSource = Extract<CreateVideoRequest["source"], { type: "reddit" }>;
+
+/**
+ * Creates a video job and queues its first run: the one code path of `POST /v1/videos` and of
+ * scheduled runs. A Reddit source without `postId` gets the best unused trend of its subreddits,
+ * claimed for this job in the used-post store before the job exists (so two concurrent runs
+ * never pick the same post); the stored request then names the post, so retries make the same
+ * video. A post given by id is marked used too. If the job cannot be queued, the claim is given
+ * back and the job is marked failed.
+ */
+export async function createVideoJob(
+  deps: CreateVideoJobDeps,
+  {
+    request,
+    id = newJobId(),
+    traceCarrier = captureTraceCarrier(),
+  }: {
+    request: CreateVideoRequest;
+    id?: string;
+    traceCarrier?: Record<string, string>;
+  },
+): Promise<CreatedVideoJob> {
+  let claimed: { fullname: string } | undefined;
+  let post: CreatedVideoJob["post"];
+  let stored = request;
+  if (request.source.type === "reddit") {
+    const resolved = await resolveRedditPost(deps, request.source, id);
+    post = resolved.post;
+    claimed = resolved.claimed;
+    stored = { ...request, source: { ...request.source, postId: resolved.post.id } };
+  }
+  let record: JobRecord;
+  try {
+    record = await deps.jobs.create({ id, request: stored, traceCarrier });
+    await deps.queue.enqueue({ videoId: id, run: 1 });
+  } catch (err) {
+    if (claimed) await deps.reddit?.usedPosts.release(claimed.fullname, id).catch(() => undefined);
+    await deps.jobs
+      .transition({
+        id,
+        from: ["queued"],
+        to: "failed",
+        set: { error: { stage: null, title: "Could not queue the job", detail: String(err), retryable: true } },
+      })
+      .catch(() => undefined);
+    throw new AppError("unavailable", "the job queue is unavailable; try again shortly", {
+      cause: err,
+      headers: { "retry-after": "5" },
+    });
+  }
+  deps.logger.info(
+    {
+      jobId: id,
+      format: request.format,
+      source: request.source.type,
+      ...(post ? { post: post.fullname } : {}),
+    },
+    "video job created",
+  );
+  return { record, post };
+}
+
+async function resolveRedditPost(
+  deps: CreateVideoJobDeps,
+  source: RedditSource,
+  jobId: string,
+): Promise<{ post: NonNullable<CreatedVideoJob["post"]>; claimed?: { fullname: string } }> {
+  const reddit = deps.reddit;
+  if (!reddit) throw new AppError("validation-failed", "Reddit is not configured on this server");
+  if (source.postId !== undefined) {
+    const fullname = `t3_${source.postId}`;
+    // Asked for by id: made even if it was used before, and remembered as used.
+    await reddit.usedPosts.mark(fullname, jobId);
+    return { post: { id: source.postId, fullname } };
+  }
+  const subreddits = parseSubreddits(source.subreddit);
+  const best = await reddit.trends
+    .claimBest(
+      {
+        subreddits,
+        window: source.window,
+        filters: {
+          nsfw: source.nsfw,
+          ...(source.minScore === undefined ? {} : { minScore: source.minScore }),
+          ...(source.minComments === undefined ? {} : { minComments: source.minComments }),
+        },
+      },
+      jobId,
+    )
+    .catch((err: unknown) => {
+      throw asRedditProblem(err);
+    });
+  if (!best) throw new NothingNewError(subreddits);
+  return { post: best, claimed: { fullname: best.fullname } };
+}
