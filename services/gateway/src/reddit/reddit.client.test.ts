@@ -203,6 +203,8 @@ describe("Reddit client with app-only OAuth", () => {
     await client.listing({ subreddit: "tifu", sort: "hot" });
     expect(fake.tokenRequests()).toHaveLength(2);
     expect(fake.requests.every((request) => request.status === 200)).toBe(true);
+    for (const request of fake.requests) expect(request.userAgent).toBe(USER_AGENT);
+    for (const request of fake.apiRequests()) expect(request.query.raw_json).toBe("1");
   });
 
   it("renews the token exactly once on a 401 and retries the call", async () => {
@@ -288,6 +290,14 @@ describe("Reddit client with app-only OAuth", () => {
     fake.addFault({ type: "drop" });
     const { post } = await client.post({ postId: FIXTURE_POSTS.tifuEmoji });
     expect(post.id).toBe(FIXTURE_POSTS.tifuEmoji);
+    expect(fake.apiRequests().map((request) => request.status)).toEqual([0, 200]);
+  });
+
+  it("gives up on an attempt that does not answer in time, and retries it", async () => {
+    const { fake, client } = await setup({ client: { timeoutMs: 100 } });
+    fake.addFault({ type: "hang" });
+    const page = await client.listing({ subreddit: "tifu", sort: "hot" });
+    expect(page.posts.length).toBeGreaterThan(0);
     expect(fake.apiRequests().map((request) => request.status)).toEqual([0, 200]);
   });
 

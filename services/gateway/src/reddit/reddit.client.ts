@@ -509,7 +509,7 @@ function statusFailure(response: Response, ctx: RequestContext, text: string): F
     return failure("unavailable", `Reddit answered ${status} (${ctx.what})`, response, ctx, delayMs);
   }
   if (status === 401) {
-    return failure("auth", `Reddit answered 401 (${ctx.what}): the access token was refused`, response, ctx);
+    return failure("auth", `Reddit answered 401 (${ctx.what}): not authorised`, response, ctx);
   }
   if (status === 403) {
     const detail = reason ? `is ${reason}` : "is private, quarantined or banned";

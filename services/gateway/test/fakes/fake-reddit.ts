@@ -17,6 +17,8 @@ export type FakeRedditFault =
   | { type: "rate-limited"; resetSeconds: number; retryAfterSeconds?: number }
   /** The connection is destroyed before any answer (ECONNRESET / "other side closed"). */
   | { type: "drop" }
+  /** No answer at all until the client gives up (its timeout) or the fake closes. */
+  | { type: "hang" }
   /** 401 as for an expired bearer token (whatever token was sent). */
   | { type: "expired-token" }
   /** 200 with a body that is not JSON. */
@@ -306,6 +308,8 @@ export async function startFakeReddit(options: FakeRedditOptions = {}): Promise<
       switch (fault.type) {
         case "drop":
           req.socket.destroy();
+          return;
+        case "hang":
           return;
         case "status":
           return send(
