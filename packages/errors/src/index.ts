@@ -1,4 +1,5 @@
-import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
@@ -144,4 +145,14 @@ export function codeForStatus(status: number): ProblemCode {
   const match = (Object.keys(problemTypes) as ProblemCode[]).find((code) => problemTypes[code].status === status);
   if (match) return match;
   return status >= 500 ? "internal" : "bad-request";
+}
+
+/** Caps request bodies (by Content-Length, or by counting a streamed body): 413 problem+json beyond it. */
+export function limitBody(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError("payload-too-large", `the body may be at most ${maxBytes} bytes`);
+    },
+  });
 }

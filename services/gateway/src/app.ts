@@ -1,8 +1,7 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { AppError, createErrorHandler, notFoundHandler, validationError } from "@video-service/errors";
+import { AppError, createErrorHandler, limitBody, notFoundHandler, validationError } from "@video-service/errors";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import type { MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { ApiDeps } from "./api/api.types.ts";
 import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
@@ -76,15 +75,7 @@ export function createApp(deps: ApiDeps) {
   app.use("*", telemetryMiddleware());
   app.use("*", accessLog(deps.logger));
   app.use("/v1/*", apiKeyAuth(deps.config.API_KEYS));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: deps.config.MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("payload-too-large", `the body may be at most ${deps.config.MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use("/v1/*", limitBody(deps.config.MAX_BODY_BYTES));
   app.on("POST", "/v1/videos", requireJson);
   app.on("POST", "/v1/schedules", requireJson);
 

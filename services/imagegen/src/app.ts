@@ -1,10 +1,9 @@
-import { AppError, createErrorHandler, notFoundHandler } from "@video-service/errors";
+import { createErrorHandler, limitBody, notFoundHandler } from "@video-service/errors";
 import { internalAuth } from "@video-service/http-client";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createCardService } from "./cards/card-service.ts";
 import { createCardRoutes } from "./cards/cards.routes.ts";
 import { defaultRenderConcurrency } from "./cards/sharp-engine.ts";
@@ -43,15 +42,7 @@ export function createApp({ store, logger, internalToken, concurrency }: Imagege
   });
 
   app.use("/v1/*", internalAuth(internalToken));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("payload-too-large", `the body may be at most ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use("/v1/*", limitBody(MAX_BODY_BYTES));
   app.route("/v1", createCardRoutes({ cards }));
   return app;
 }

@@ -1,11 +1,10 @@
 import { FORMATS, type Format, type FormatSpec } from "@video-service/contracts";
-import { AppError, createErrorHandler, notFoundHandler } from "@video-service/errors";
+import { createErrorHandler, limitBody, notFoundHandler } from "@video-service/errors";
 import { internalAuth } from "@video-service/http-client";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
 import { createRenderAdmission, type RenderAdmission } from "./render/admission.ts";
 import { createRenderRoutes } from "./render/render.routes.ts";
@@ -68,15 +67,7 @@ export function createApp(deps: RendererDeps): Hono {
   });
 
   app.use("/v1/*", internalAuth(deps.internalToken));
-  app.use(
-    "/v1/*",
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new AppError("payload-too-large", `the body may be at most ${MAX_BODY_BYTES} bytes`);
-      },
-    }),
-  );
+  app.use("/v1/*", limitBody(MAX_BODY_BYTES));
   app.route(
     "/v1/renders",
     createRenderRoutes({
