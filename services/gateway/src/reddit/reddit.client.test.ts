@@ -187,8 +187,10 @@ describe("Reddit client with app-only OAuth", () => {
   it("says a post in another subreddit is not found there", async () => {
     const { client } = await setup();
     const err = await rejection(client.post({ postId: FIXTURE_POSTS.aitaTable, subreddit: "tifu" }));
-    expect(err.kind).toBe("not-found");
-    expect(err.message).toContain("r/tifu");
+    expect(err).toMatchObject({ kind: "not-found", subreddit: undefined });
+    expect(err.message).toContain("not found in r/tifu");
+    const unknown = await rejection(client.post({ postId: "zzzz99", subreddit: "tifu" }));
+    expect(unknown).toMatchObject({ kind: "not-found", status: 404, subreddit: undefined });
   });
 
   it("reuses its token, and renews it a minute before it expires", async () => {

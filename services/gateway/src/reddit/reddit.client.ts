@@ -238,6 +238,8 @@ interface Failure {
 interface RequestContext {
   /** For messages: "r/tifu hot", "post abc123". */
   what: string;
+  /** Set for post requests. */
+  postId?: string | undefined;
   subreddit?: string | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -450,7 +452,7 @@ export function createRedditClient(options: RedditClientOptions): RedditClient {
       if (!Number.isInteger(commentLimit) || commentLimit < 0 || commentLimit > 500) {
         throw new TypeError("commentLimit must be 0–500");
       }
-      const ctx: RequestContext = { what: `post ${id}`, subreddit, signal };
+      const ctx: RequestContext = { what: `post ${id}`, postId: id, subreddit, signal };
       const body = await get(
         subreddit ? `/r/${subreddit}/comments/${id}` : `/comments/${id}`,
         { sort: "top", depth: "1", limit: String(Math.max(1, commentLimit)) },
@@ -465,7 +467,6 @@ export function createRedditClient(options: RedditClientOptions): RedditClient {
           kind: "not-found",
           message: subreddit ? `post ${id} not found in r/${subreddit}` : `post ${id} not found`,
           status: 200,
-          subreddit,
           retryable: false,
         });
       }
@@ -489,10 +490,9 @@ function failure(
   ctx: RequestContext,
   delayMs?: number,
 ): Failure {
-  return {
-    error: new RedditError({ kind, message, status: response?.status, subreddit: ctx.subreddit }),
-    delayMs,
-  };
+  // A post that is not found says nothing about its subreddit, which may well exist.
+  const subreddit = kind === "not-found" && ctx.postId !== undefined ? undefined : ctx.subreddit;
+  return { error: new RedditError({ kind, message, status: response?.status, subreddit }), delayMs };
 }
 
 /** A non-2xx answer (after the 401 renewal): what it means and whether to wait and retry. */
@@ -519,9 +519,10 @@ function statusFailure(response: Response, ctx: RequestContext, text: string): F
     return failure("forbidden", message, response, ctx);
   }
   if (status === 404) {
-    const message = ctx.what.startsWith("post ")
-      ? `${ctx.what} not found${ctx.subreddit ? ` in r/${ctx.subreddit}` : ""} (Reddit answered 404)`
-      : `${where} not found${reason ? ` (${reason})` : ""} (Reddit answered 404)`;
+    const message =
+      ctx.postId !== undefined
+        ? `${ctx.what} not found${ctx.subreddit ? ` in r/${ctx.subreddit}` : ""} (Reddit answered 404)`
+        : `${where} not found${reason ? ` (${reason})` : ""} (Reddit answered 404)`;
     return failure("not-found", message, response, ctx);
   }
   if (status >= 300 && status < 400) {

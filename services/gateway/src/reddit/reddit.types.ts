@@ -57,6 +57,7 @@ export class RedditError extends Error {
   readonly kind: RedditErrorKind;
   /** Reddit's HTTP status, when it answered. */
   readonly status: number | undefined;
+  /** The subreddit the failure concerns; unset when a post is not found (its subreddit may exist). */
   readonly subreddit: string | undefined;
   readonly retryable: boolean;
   constructor(o: {
