@@ -5,10 +5,10 @@ NODE := node_modules/.bin/node
 FORMAT ?= short
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup dev demo test lint format bench typecheck
+.PHONY: help setup dev demo test lint format bench typecheck youtube-auth
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 setup: ## install system packages (ffmpeg, espeak-ng, fonts, redis) and npm dependencies when missing
 	@scripts/setup.sh
@@ -33,3 +33,6 @@ format: setup ## fix formatting and safe lint findings
 
 bench: setup ## render a 60 s short through the renderer and with one hand-written ffmpeg command
 	@$(NODE) scripts/bench.ts
+
+youtube-auth: setup ## print a YouTube refresh token (needs YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET; see the README)
+	@$(NODE) scripts/youtube-auth.ts

@@ -63,6 +63,38 @@ export const gatewayConfigSchema = z
     // Token endpoint and API base: Reddit's own by default; tests point them at a local fake.
     REDDIT_AUTH_URL: env.url().optional(),
     REDDIT_API_URL: env.url().optional(),
+    // YouTube publishing (OAuth client of a Google Cloud project + the channel's refresh token from
+    // `make youtube-auth`); without the three, requests with publish.youtube are refused (422).
+    YOUTUBE_CLIENT_ID: z.string().min(1).optional(),
+    YOUTUBE_CLIENT_SECRET: z.string().min(1).optional(),
+    YOUTUBE_REFRESH_TOKEN: z.string().min(1).optional(),
+    // Google's endpoints by default; tests point them at a local fake.
+    YOUTUBE_TOKEN_URL: env.url().default("https://oauth2.googleapis.com/token"),
+    YOUTUBE_UPLOAD_URL: env.url().default("https://www.googleapis.com/upload/youtube/v3"),
+    YOUTUBE_API_URL: env.url().default("https://www.googleapis.com/youtube/v3"),
+    // Uploads a day for all workers (videos.insert costs 1600 of the default 10 000 quota units).
+    YOUTUBE_DAILY_UPLOADS: env.int(6, 1),
+    // The quota day: YouTube's resets at midnight Pacific Time.
+    YOUTUBE_QUOTA_TIMEZONE: z
+      .string()
+      .default("America/Los_Angeles")
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat("en-US", { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, "must be an IANA time zone such as America/Los_Angeles"),
+    // Bytes per upload request: a multiple of 256 KiB (default 8 MiB).
+    YOUTUBE_CHUNK_BYTES: env
+      .int(8 * 1024 * 1024, 256 * 1024)
+      .refine((bytes) => bytes % (256 * 1024) === 0, "must be a multiple of 262144 (256 KiB)"),
+    // snippet.categoryId when a request gives none: 24 Entertainment (22 People & Blogs, 20 Gaming …).
+    YOUTUBE_CATEGORY_ID: z
+      .string()
+      .regex(/^\d{1,3}$/)
+      .default("24"),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
     LOG_LEVEL: env.logLevel(),
     MAX_BODY_BYTES: env.int(256 * 1024, 1024),
@@ -72,6 +104,14 @@ export const gatewayConfigSchema = z
   .superRefine((config, ctx) => {
     if (config.S3_ENDPOINT && !config.S3_BUCKET) {
       ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "S3_ENDPOINT is set but S3_BUCKET is not" });
+    }
+    const youtube = [config.YOUTUBE_CLIENT_ID, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN];
+    if (youtube.some(Boolean) && !youtube.every(Boolean)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["YOUTUBE_REFRESH_TOKEN"],
+        message: "set all of YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET and YOUTUBE_REFRESH_TOKEN, or none",
+      });
     }
     if (Boolean(config.REDDIT_CLIENT_ID) !== Boolean(config.REDDIT_CLIENT_SECRET)) {
       ctx.addIssue({

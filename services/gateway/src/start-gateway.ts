@@ -15,6 +15,7 @@ import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
+import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
 /**
  * Builds the adapters from the configuration, starts the worker (unless RUN_WORKER=false) and the
@@ -64,6 +65,8 @@ export async function startGateway({
   const webhooks = createWebhookSender({ secret: config.WEBHOOK_SECRET, timeoutMs: config.WEBHOOK_TIMEOUT_MS, logger });
 
   const reddit = createRedditFeatures({ config, redis, jobs, queue, logger });
+  // Undefined without YouTube credentials: publish.youtube requests are then refused with a 422.
+  const youtube = createYoutubePublisherFromConfig({ config, redis, store, logger });
   // Schedules live in Redis; their BullMQ job schedulers too. Make them agree after a restart.
   await reddit.schedules.reconcile();
 
@@ -90,6 +93,7 @@ export async function startGateway({
       webhooks,
       logger,
       signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
+      youtube,
     });
   }
 
@@ -109,6 +113,7 @@ export async function startGateway({
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET },
     reddit,
     schedules: reddit.schedules,
+    youtube,
     shutdownSignal: shutdown.signal,
   });
 

@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
 import { isTerminal, type JobRecord } from "./jobs/job-store.ts";
+import { DeferredError } from "./pipeline/deferred-error.ts";
 import { toJobError } from "./pipeline/job-error.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.types.ts";
 import { DrainingError, runPipeline, StageError } from "./pipeline/run-pipeline.ts";
@@ -51,6 +52,15 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       await events.publish(record.id, { type: "status", status: "queued" });
       await bullJob.moveToDelayed(Date.now(), token);
       throw new DelayedError("worker shutting down");
+    }
+    if (cause instanceof DeferredError) {
+      // Not a failure either (the daily YouTube upload budget is spent): wait for the next window.
+      const error = { stage, title: cause.title, detail: cause.message, retryable: true };
+      await jobs.transition({ id: record.id, from: ["running"], to: "queued", set: { error } });
+      await events.publish(record.id, { type: "status", status: "queued" });
+      logger.info({ jobId: record.id, stage, retryAt: cause.retryAt.toISOString() }, "video job deferred");
+      await bullJob.moveToDelayed(Date.now() + cause.delayMs, token);
+      throw new DelayedError(cause.message);
     }
     const error = toJobError(cause, stage);
     const attempts = bullJob.opts.attempts ?? 1;

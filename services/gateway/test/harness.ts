@@ -11,6 +11,7 @@ import { type GatewayConfig, gatewayConfigSchema } from "../src/config.ts";
 import { createJobEvents, type JobEvents } from "../src/jobs/job-events.ts";
 import { JobStore } from "../src/jobs/job-store.ts";
 import { createVideoQueue } from "../src/jobs/video-queue.ts";
+import type { YoutubePublisher } from "../src/pipeline/pipeline.types.ts";
 import { createWebhookSender } from "../src/pipeline/webhook.ts";
 import { defaultStorySources } from "../src/sources/index.ts";
 import { createWorker, type VideoWorker } from "../src/worker.ts";
@@ -49,9 +50,12 @@ export interface Harness {
 export async function startHarness({
   env = {},
   runWorker = true,
+  youtube,
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
+  /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
+  youtube?: (context: { store: ObjectStore; redis: Redis; jobs: JobStore }) => YoutubePublisher;
 } = {}): Promise<Harness> {
   const testRedis = await startRedis();
   const storageDir = await mkdtemp(path.join(tmpdir(), "gateway-store-"));
@@ -87,6 +91,7 @@ export async function startHarness({
   const imagegenClient = createImagegenClient({ baseUrl: imagegen.url, token: INTERNAL_TOKEN, retries: 1 });
   const rendererClient = createRendererClient({ baseUrl: renderer.url, token: INTERNAL_TOKEN, retries: 1 });
   const webhooks = createWebhookSender({ secret: "test-webhook-secret-0123", timeoutMs: 2000, logger, backoffMs: 10 });
+  const publisher = youtube?.({ store, redis, jobs });
   const worker = runWorker
     ? await createWorker({
         redis,
@@ -102,6 +107,7 @@ export async function startHarness({
         webhooks,
         logger,
         signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
+        youtube: publisher,
       })
     : undefined;
   const shutdown = new AbortController();
@@ -117,6 +123,7 @@ export async function startHarness({
     imagegen: imagegenClient,
     renderer: rendererClient,
     redis,
+    youtube: publisher,
     files: { signingSecret: config.STORAGE_SIGNING_SECRET },
     sseHeartbeatMs: 200,
     shutdownSignal: shutdown.signal,

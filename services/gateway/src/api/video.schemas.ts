@@ -74,14 +74,33 @@ export const musicRequestSchema = z
   })
   .openapi("Music");
 
-export const youtubePublishSchema = z.object({
-  privacy: z.enum(["private", "unlisted", "public"]).default("private"),
-  publishAt: z.iso.datetime({ offset: true }).optional(),
-  title: z.string().trim().min(1).max(100).optional(),
-  description: z.string().max(5000).optional(),
-  tags: z.array(z.string().trim().min(1).max(100)).max(30).optional(),
-  madeForKids: z.boolean().default(false),
-});
+/** Overrides of the upload's metadata; what is not given comes from the story (see src/youtube/video-metadata.ts). */
+export const youtubePublishSchema = z
+  .object({
+    // Unverified API projects can only upload private videos (README, YouTube).
+    privacy: z.enum(["private", "unlisted", "public"]).default("private"),
+    // Scheduled publication: the video stays private until then (YouTube only accepts it on private videos).
+    publishAt: z.iso.datetime({ offset: true }).optional(),
+    title: z.string().trim().min(1).max(100).optional(),
+    description: z.string().max(5000).optional(),
+    tags: z.array(z.string().trim().min(1).max(100)).max(30).optional(),
+    // YouTube video category id; default YOUTUBE_CATEGORY_ID (24, Entertainment).
+    categoryId: z
+      .string()
+      .regex(/^\d{1,3}$/)
+      .optional(),
+    madeForKids: z.boolean().default(false),
+    notifySubscribers: z.boolean().default(true),
+  })
+  .superRefine((value, ctx) => {
+    if (value.publishAt === undefined) return;
+    if (value.privacy !== "private") {
+      ctx.addIssue({ code: "custom", path: ["publishAt"], message: 'publishAt needs privacy "private" (the default)' });
+    }
+    if (Date.parse(value.publishAt) <= Date.now()) {
+      ctx.addIssue({ code: "custom", path: ["publishAt"], message: "publishAt must be in the future" });
+    }
+  });
 
 export const publishSchema = z.object({ youtube: youtubePublishSchema }).openapi("Publish");
 

@@ -218,6 +218,20 @@ export class JobStore {
     await this.#redis.hdel(this.#key(id), `out:${stage}`);
   }
 
+  /**
+   * A running stage's resumable state (the YouTube upload session, say), written as the stage
+   * goes so that another worker after a crash continues instead of starting over. Internal: never
+   * part of the job's public view.
+   */
+  async setStageProgressState(id: string, stage: StageName, state: unknown): Promise<void> {
+    await this.#redis.hset(this.#key(id), { [`ps:${stage}`]: JSON.stringify(state) });
+  }
+
+  async getStageProgressState(id: string, stage: StageName): Promise<unknown> {
+    const raw = await this.#redis.hget(this.#key(id), `ps:${stage}`);
+    return raw === null ? undefined : (JSON.parse(raw) as unknown);
+  }
+
   /** Failed jobs keep their temp objects (a retry resumes with them) until `at`; then a sweep removes them. */
   async scheduleTempCleanup(id: string, at: Date): Promise<void> {
     await this.#redis.zadd(this.#cleanupKey, at.getTime(), id);

@@ -8,10 +8,10 @@ import type {
 } from "@video-service/contracts";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
-import type { CreateVideoRequest } from "../api/video.schemas.ts";
 import type { JobEvents } from "../jobs/job-events.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 import type { StorySources } from "../sources/index.ts";
+import type { YoutubePublisher } from "../youtube/youtube-publisher.ts";
 import type { WebhookSender } from "./webhook.ts";
 
 /** The imagegen calls the pipeline makes (createImagegenClient from @video-service/http-client). */
@@ -37,15 +37,8 @@ export interface RendererClient {
   ready(options?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
-export interface YoutubePublisher {
-  publish(options: {
-    videoKey: string;
-    thumbnailKey: string | undefined;
-    request: NonNullable<CreateVideoRequest["publish"]>["youtube"];
-    title: string;
-    signal: AbortSignal;
-  }): Promise<{ videoId: string; url: string }>;
-}
+/** Publishing to YouTube (src/youtube): resumable upload, thumbnail, daily budget. */
+export type { YoutubePublisher } from "../youtube/youtube-publisher.ts";
 
 /** What the stages need, passed in (never imported), so tests run them against protocol fakes. */
 export interface PipelineDeps {

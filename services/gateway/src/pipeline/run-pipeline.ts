@@ -4,6 +4,7 @@ import type { StageName, StageState } from "../api/video.schemas.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
 import type { Script, Story } from "../script/index.ts";
+import { DeferredError } from "./deferred-error.ts";
 import type { PipelineDeps } from "./pipeline.types.ts";
 import { createProgressTracker, progressAtStart } from "./progress.ts";
 import { type NarrationOutput, narrate } from "./stages/narration.stage.ts";
@@ -99,14 +100,16 @@ export async function runPipeline({
       return output;
     } catch (err) {
       const finishedAt = new Date();
+      // A deferred stage (waiting for the YouTube upload budget) has not failed: it will run later.
+      const deferred = err instanceof DeferredError;
       await setStage(name, {
         ...stages[name],
-        status: "failed",
+        status: deferred ? "pending" : "failed",
         finishedAt: finishedAt.toISOString(),
         durationMs: finishedAt.getTime() - startedAt.getTime(),
       });
       await progress.flush();
-      await events.publish(id, { type: "stage", stage: name, status: "failed" });
+      if (!deferred) await events.publish(id, { type: "stage", stage: name, status: "failed" });
       throw signal.aborted ? err : new StageError(name, err);
     }
   }
@@ -161,14 +164,18 @@ export async function runPipeline({
       }),
     (output) => objectsExist([output.video.key]),
   );
-  const published = await stage<PublishOutput>("publish", () =>
+  const published = await stage<PublishOutput>("publish", (onProgress) =>
     publishVideo({
+      jobId: id,
       request,
-      title: story.title,
+      story,
+      format,
       videoKey: rendered.video.key,
       thumbnailKey: rendered.thumbnailKey,
       youtube: deps.youtube,
+      jobs,
       signal,
+      onProgress,
     }),
   );
 

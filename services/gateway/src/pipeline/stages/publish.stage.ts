@@ -1,33 +1,55 @@
+import type { Format } from "@video-service/contracts";
 import type { CreateVideoRequest } from "../../api/video.schemas.ts";
-import type { YoutubePublisher } from "../pipeline.types.ts";
+import type { JobStore } from "../../jobs/job-store.ts";
+import type { Story } from "../../script/index.ts";
+import { buildVideoResource } from "../../youtube/video-metadata.ts";
+import type { PublishState, YoutubePublisher } from "../../youtube/youtube-publisher.ts";
 
 export type PublishOutput = { youtube: { videoId: string; url: string } } | { skipped: true };
 
-/** Stage 6: the YouTube upload, when the request asked for it and the server has a YouTube client. */
+/**
+ * Stage 6: the YouTube upload, when the request asked for it and the server has a YouTube client.
+ * The upload's progress (session URI, video id) lives on the job, so a retried or restarted job
+ * resumes the same upload and a job that has a video id never uploads again.
+ */
 export async function publishVideo({
+  jobId,
   request,
-  title,
+  story,
+  format,
   videoKey,
   thumbnailKey,
   youtube,
+  jobs,
   signal,
+  onProgress,
 }: {
+  jobId: string;
   request: CreateVideoRequest;
-  /** The story's title (a Reddit request has none of its own). */
-  title: string;
+  story: Story;
+  format: Format;
   videoKey: string;
   thumbnailKey: string;
   youtube: YoutubePublisher | undefined;
+  jobs: JobStore;
   signal: AbortSignal;
+  onProgress?: (fraction: number) => void;
 }): Promise<PublishOutput> {
   const wanted = request.publish?.youtube;
   if (!wanted || !youtube) return { skipped: true };
+  const video = buildVideoResource({ story, format, request: wanted, defaultCategoryId: youtube.defaultCategoryId });
   const result = await youtube.publish({
+    jobId,
     videoKey,
     thumbnailKey,
-    request: wanted,
-    title: wanted.title ?? title.slice(0, 100),
+    video,
+    notifySubscribers: wanted.notifySubscribers,
+    state: {
+      load: async () => (await jobs.getStageProgressState(jobId, "publish")) as PublishState | undefined,
+      save: (state) => jobs.setStageProgressState(jobId, "publish", state),
+    },
     signal,
+    ...(onProgress ? { onProgress } : {}),
   });
   return { youtube: result };
 }
