@@ -15,7 +15,7 @@ const [{ createApp }, { createObjectStore }, { listen, installShutdown }] = awai
   import("@video-service/shutdown"),
 ]);
 
-logger.info({ config: redactConfig({ ...config, storage: redactConfig(config.storage) }) }, "starting imagegen");
+logger.info({ config: redactConfig({ ...config, storage: redactConfig({ ...config.storage }) }) }, "starting imagegen");
 const store = createObjectStore(config.storage);
 const app = createApp({
   store,

@@ -1,5 +1,11 @@
 import os from "node:os";
 import { env, z } from "@video-service/config";
+import {
+  checkStorageEnv,
+  reportWithOtherIssues,
+  storageConfigFromEnv,
+  storageEnvShape,
+} from "@video-service/object-store/storage-env";
 
 /** The renderer's environment, parsed once in main.ts. */
 export const rendererConfigSchema = z
@@ -9,17 +15,7 @@ export const rendererConfigSchema = z
     HOST: z.string().default("127.0.0.1"),
     // Shared secret every caller of /v1/* sends in x-internal-token.
     INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
-    // The local object store's directory (used when S3_BUCKET is unset).
-    STORAGE_DIR: z.string().default("./.data/storage"),
-    // HMAC key of the local store's download URLs.
-    STORAGE_SIGNING_SECRET: z.string().min(16, "must be at least 16 characters"),
-    // Where the gateway serves local files; only used to build signed URLs.
-    PUBLIC_BASE_URL: env.url().default("http://127.0.0.1:3000"),
-    S3_BUCKET: z.string().optional(),
-    S3_REGION: z.string().default("us-east-1"),
-    // An S3-compatible endpoint (MinIO, s3rver); unset for AWS.
-    S3_ENDPOINT: env.url().optional(),
-    S3_FORCE_PATH_STYLE: env.bool(false),
+    ...storageEnvShape,
     // Per-render temp dirs go here (tmpfs in ECS: the root file system is read-only).
     SCRATCH_DIR: z.string().default(os.tmpdir()),
     // x264 uses every core: more than one render per 2-core task only slows each down.
@@ -29,24 +25,12 @@ export const rendererConfigSchema = z
     OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
     LOG_LEVEL: env.logLevel(),
   })
+  .superRefine(checkStorageEnv, reportWithOtherIssues)
   .transform((raw) => ({
     port: raw.PORT,
     host: raw.HOST,
     internalToken: raw.INTERNAL_TOKEN,
-    storage: raw.S3_BUCKET
-      ? {
-          kind: "s3" as const,
-          bucket: raw.S3_BUCKET,
-          region: raw.S3_REGION,
-          ...(raw.S3_ENDPOINT ? { endpoint: raw.S3_ENDPOINT } : {}),
-          forcePathStyle: raw.S3_FORCE_PATH_STYLE,
-        }
-      : {
-          kind: "local" as const,
-          root: raw.STORAGE_DIR,
-          signingSecret: raw.STORAGE_SIGNING_SECRET,
-          publicBaseUrl: raw.PUBLIC_BASE_URL,
-        },
+    storage: storageConfigFromEnv(raw),
     scratchDir: raw.SCRATCH_DIR,
     renderConcurrency: raw.RENDER_CONCURRENCY,
     renderDrainMs: raw.RENDER_DRAIN_MS,
