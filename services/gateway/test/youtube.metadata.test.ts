@@ -1,6 +1,9 @@
+import { silentLogger } from "@video-service/logger";
 import { describe, expect, it } from "vitest";
 import { createVideoRequestSchema } from "../src/api/video.schemas.ts";
+import { gatewayConfigSchema } from "../src/config.ts";
 import type { Story } from "../src/script/index.ts";
+import { createYoutubePublisherFromConfig } from "../src/youtube/index.ts";
 import { buildVideoResource, cutAtWord, fitTags, type YoutubePublishRequest } from "../src/youtube/video-metadata.ts";
 import { parseGoogleError, youtubeError } from "../src/youtube/youtube-errors.ts";
 
@@ -112,5 +115,46 @@ describe("YouTube metadata", () => {
     expect(error.status).toBe(429);
     expect(error.message).toMatch(/uploadLimitExceeded — the channel reached YouTube's 24-hour upload limit/);
     expect(youtubeError("upload", parseGoogleError(403, "<html>nope</html>")).message).toMatch(/HTTP 403/);
+  });
+});
+
+describe("YouTube configuration", () => {
+  const base = {
+    API_KEYS: "test-api-key-0123456789",
+    INTERNAL_TOKEN: "test-internal-token-0123456789",
+    STORAGE_SIGNING_SECRET: "test-signing-secret-0123456789",
+  };
+
+  it("is off without credentials and needs all three of them", () => {
+    const off = gatewayConfigSchema.parse(base);
+    expect(
+      createYoutubePublisherFromConfig({ config: off, redis: {} as never, store: {} as never, logger: silentLogger() }),
+    ).toBeUndefined();
+    expect(off.YOUTUBE_DAILY_UPLOADS).toBe(6);
+    expect(off.YOUTUBE_CATEGORY_ID).toBe("24");
+    expect(off.YOUTUBE_UPLOAD_URL).toBe("https://www.googleapis.com/upload/youtube/v3");
+    const partial = gatewayConfigSchema.safeParse({ ...base, YOUTUBE_CLIENT_ID: "id" });
+    expect(partial.error?.issues[0]?.message).toMatch(
+      /YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET and YOUTUBE_REFRESH_TOKEN/,
+    );
+    const on = gatewayConfigSchema.parse({
+      ...base,
+      YOUTUBE_CLIENT_ID: "id",
+      YOUTUBE_CLIENT_SECRET: "secret",
+      YOUTUBE_REFRESH_TOKEN: "token",
+    });
+    const publisher = createYoutubePublisherFromConfig({
+      config: on,
+      redis: {} as never,
+      store: {} as never,
+      logger: silentLogger(),
+    });
+    expect(publisher?.defaultCategoryId).toBe("24");
+  });
+
+  it("refuses chunk sizes that are not multiples of 256 KiB and unknown time zones", () => {
+    expect(gatewayConfigSchema.safeParse({ ...base, YOUTUBE_CHUNK_BYTES: "300000" }).success).toBe(false);
+    expect(gatewayConfigSchema.safeParse({ ...base, YOUTUBE_CHUNK_BYTES: String(512 * 1024) }).success).toBe(true);
+    expect(gatewayConfigSchema.safeParse({ ...base, YOUTUBE_QUOTA_TIMEZONE: "Mars/Olympus" }).success).toBe(false);
   });
 });

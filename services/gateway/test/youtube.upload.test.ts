@@ -79,7 +79,7 @@ afterEach(async () => {
 });
 
 /** A fresh publisher, as a new worker process would build it: its own token cache and client. */
-function newPublisher({ chunkBytes = KIB256, dailyUploads = 100 } = {}) {
+function newPublisher({ chunkBytes = KIB256, dailyUploads = 100, requestTimeoutMs = 30_000 } = {}) {
   const auth = createYoutubeAuth({
     clientId: fake.clientId,
     clientSecret: fake.clientSecret,
@@ -91,6 +91,7 @@ function newPublisher({ chunkBytes = KIB256, dailyUploads = 100 } = {}) {
     store,
     uploadUrl: fake.uploadUrl,
     chunkBytes,
+    requestTimeoutMs,
     // Record the backoff asked for, wait only a moment.
     sleep: async (ms) => {
       waits.push(ms);
@@ -198,6 +199,17 @@ describe("YouTube resumable upload against the fake", () => {
     const puts = chunkPuts().map((r) => r.contentRange);
     expect(puts[0]).toBe(`bytes 0-${2 * KIB256 - 1}/${VIDEO_BYTES}`);
     expect(puts[1]).toBe(`bytes ${KIB256}-${3 * KIB256 - 1}/${VIDEO_BYTES}`);
+    expect(fake.resentBytes).toBe(0);
+  });
+
+  it("gives up on a chunk that is never answered and resumes from what the server kept", async () => {
+    fake.faults.hangAfterChunk = 1;
+    await publish(await newJob(), newPublisher({ requestTimeoutMs: 300 }));
+    const session = onlySession();
+    expect(fake.sha256(session.id)).toBe(videoSha);
+    expect(statusQueries()).toHaveLength(1);
+    // The unanswered chunk's bytes arrived: after the status query, the next PUT starts after them.
+    expect(chunkPuts()[1]?.contentRange).toMatch(new RegExp(`^bytes ${KIB256}-`));
     expect(fake.resentBytes).toBe(0);
   });
 

@@ -20,6 +20,8 @@ export interface YoutubeClientOptions {
   chunkBytes: number;
   /** Retries of one request (or of one stretch without progress) before giving up. */
   maxRetries?: number;
+  /** One request's budget (a whole chunk's PUT); a request that takes longer is retried like a dropped connection. */
+  requestTimeoutMs?: number;
   fetch?: typeof fetch;
   /** How the client waits between retries; tests record the wait instead of sleeping it. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -97,6 +99,8 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeClien
     throw new Error(`the chunk size must be a positive multiple of ${CHUNK_GRANULARITY} bytes, not ${chunkBytes}`);
   }
   const maxRetries = options.maxRetries ?? 8;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 300_000;
+  const timed = (signal: AbortSignal) => AbortSignal.any([signal, AbortSignal.timeout(requestTimeoutMs)]);
   const doFetch = options.fetch ?? fetch;
   const wait = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
@@ -162,7 +166,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeClien
           },
           body,
           redirect: "manual",
-          signal,
+          signal: timed(signal),
         }),
       );
       if (response.status !== 200 && response.status !== 201) return fail("upload session start", response);
@@ -181,34 +185,26 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeClien
       for (;;) {
         signal.throwIfAborted();
         const token = await auth.accessToken(signal);
+        // One chunk in memory at a time, read by range from storage (a storage error is not retried here).
+        const end = Math.min(next + chunkBytes, totalBytes) - 1;
+        const chunk = query ? undefined : await readRange(store, videoKey, next, end);
         let response: Response;
         try {
-          if (query) {
-            response = await doFetch(sessionUri, {
-              method: "PUT",
-              headers: { authorization: `Bearer ${token}`, "content-range": `bytes */${totalBytes}` },
-              body: new Uint8Array(0),
-              redirect: "manual",
-              signal,
-            });
-          } else {
-            const end = Math.min(next + chunkBytes, totalBytes) - 1;
-            const chunk = await readRange(store, videoKey, next, end);
-            response = await doFetch(sessionUri, {
-              method: "PUT",
-              headers: {
-                authorization: `Bearer ${token}`,
-                "content-type": "video/mp4",
-                "content-range": `bytes ${next}-${end}/${totalBytes}`,
-              },
-              body: chunk,
-              redirect: "manual",
-              signal,
-            });
-          }
+          response = await doFetch(sessionUri, {
+            method: "PUT",
+            headers: chunk
+              ? {
+                  authorization: `Bearer ${token}`,
+                  "content-type": "video/mp4",
+                  "content-range": `bytes ${next}-${end}/${totalBytes}`,
+                }
+              : { authorization: `Bearer ${token}`, "content-range": `bytes */${totalBytes}` },
+            body: chunk ?? new Uint8Array(0),
+            redirect: "manual",
+            signal: timed(signal),
+          });
         } catch (err) {
           if (signal.aborted) throw signal.reason;
-          if (err instanceof AppError) throw err;
           // A dropped connection: ask the session what it has before sending again.
           await backoff(++failures, "upload", `connection failed: ${(err as Error).message}`, signal);
           query = true;
@@ -267,7 +263,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeClien
           headers: { authorization: `Bearer ${token}`, "content-type": "image/jpeg" },
           body: image,
           redirect: "manual",
-          signal,
+          signal: timed(signal),
         }),
       );
       if (!response.ok) return fail("thumbnails.set", response);

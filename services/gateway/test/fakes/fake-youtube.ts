@@ -31,6 +31,8 @@ export interface FakeYoutubeFaults {
   chunk503: number;
   /** Chunk PUTs whose connection is destroyed after the first 256 KiB arrived (those are kept). */
   dropConnection: number;
+  /** Chunk PUTs whose bytes are kept but never answered (the client's request timeout must fire). */
+  hangAfterChunk: number;
   /** Chunk PUTs of which only the first 256 KiB are kept and confirmed in the 308's Range. */
   partialConfirm: number;
   /** After this many stored chunks the session expires (later PUTs answer 404); -1 never. */
@@ -93,6 +95,7 @@ export async function startFakeYoutube(): Promise<FakeYoutube> {
     faults: {
       chunk503: 0,
       dropConnection: 0,
+      hangAfterChunk: 0,
       partialConfirm: 0,
       expireAfterChunks: -1,
       quotaExceeded: 0,
@@ -279,6 +282,11 @@ export async function startFakeYoutube(): Promise<FakeYoutube> {
       }
       store(session, first, keep);
       chunksStored += 1;
+      if (fake.faults.hangAfterChunk > 0) {
+        fake.faults.hangAfterChunk -= 1;
+        record.status = -2;
+        return; // no answer: the connection stays open until the client gives up
+      }
       if (fake.faults.expireAfterChunks >= 0 && chunksStored >= fake.faults.expireAfterChunks) {
         fake.faults.expireAfterChunks = -1;
         session.expired = true;
