@@ -60,3 +60,17 @@ export const env = {
 } as const;
 
 export { z };
+
+/** The variables every service reads the same way; spread into a service's schema. */
+export function serviceEnvShape(defaultPort: number) {
+  return {
+    PORT: env.port(defaultPort),
+    // Loopback by default; 0.0.0.0 in a container.
+    HOST: z.string().default("127.0.0.1"),
+    // Shared secret every call between our services carries in x-internal-token.
+    INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
+    // OTLP/HTTP collector (the ADOT sidecar in ECS); unset turns tracing off.
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    LOG_LEVEL: env.logLevel(),
+  };
+}

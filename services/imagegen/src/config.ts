@@ -1,4 +1,4 @@
-import { env, z } from "@video-service/config";
+import { env, serviceEnvShape, z } from "@video-service/config";
 import {
   checkStorageEnv,
   reportWithOtherIssues,
@@ -9,16 +9,10 @@ import {
 /** The imagegen service's environment, parsed once in main.ts. */
 export const imagegenConfigSchema = z
   .object({
-    PORT: env.port(3001),
-    // Internal service: loopback by default; 0.0.0.0 in a container.
-    HOST: z.string().default("127.0.0.1"),
-    // Shared secret every caller of /v1/* sends in x-internal-token.
-    INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
+    ...serviceEnvShape(3001),
     ...storageEnvShape,
     // Cards drawn at once (CPU-bound); 0 means one per core.
     RENDER_CONCURRENCY: env.int(0, 0),
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
-    LOG_LEVEL: env.logLevel(),
   })
   .superRefine(checkStorageEnv, reportWithOtherIssues)
   .transform((raw) => ({

@@ -1,5 +1,5 @@
 import os from "node:os";
-import { env, z } from "@video-service/config";
+import { env, serviceEnvShape, z } from "@video-service/config";
 import {
   checkStorageEnv,
   reportWithOtherIssues,
@@ -10,11 +10,7 @@ import {
 /** The renderer's environment, parsed once in main.ts. */
 export const rendererConfigSchema = z
   .object({
-    PORT: env.port(3002),
-    // Internal service: loopback by default; 0.0.0.0 in a container.
-    HOST: z.string().default("127.0.0.1"),
-    // Shared secret every caller of /v1/* sends in x-internal-token.
-    INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
+    ...serviceEnvShape(3002),
     ...storageEnvShape,
     // Per-render temp dirs go here (tmpfs in ECS: the root file system is read-only).
     SCRATCH_DIR: z.string().default(os.tmpdir()),
@@ -22,8 +18,6 @@ export const rendererConfigSchema = z
     RENDER_CONCURRENCY: env.int(1, 1),
     // Shutdown lets running renders finish for this long before aborting them (under ECS stopTimeout).
     RENDER_DRAIN_MS: env.int(30_000),
-    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().optional(),
-    LOG_LEVEL: env.logLevel(),
   })
   .superRefine(checkStorageEnv, reportWithOtherIssues)
   .transform((raw) => ({
