@@ -8,7 +8,7 @@ interface Schedule {
   timezone: string;
   subreddits: string[];
   nextRunAt: string | null;
-  lastRun: { outcome: string; trigger: string; jobId?: string; postId?: string; error?: string } | null;
+  lastRun: { at: string; outcome: string; trigger: string; jobId?: string; postId?: string; error?: string } | null;
   links: { self: string; run: string };
 }
 interface Problem {
