@@ -21,6 +21,7 @@ export interface YoutubeAuthOptions {
 
 /** Refresh this long before the token's announced expiry, so a request never starts with a dying token. */
 const EXPIRY_MARGIN_MS = 60_000;
+const TOKEN_TIMEOUT_MS = 30_000;
 
 /**
  * OAuth 2.0 refresh-token grant against Google's token endpoint (RFC 6749 §6). The access token is
@@ -44,7 +45,9 @@ export function createYoutubeAuth(options: YoutubeAuthOptions): YoutubeAuth {
           client_id: options.clientId,
           client_secret: options.clientSecret,
         }),
-        signal: signal ?? null,
+        signal: signal
+          ? AbortSignal.any([signal, AbortSignal.timeout(TOKEN_TIMEOUT_MS)])
+          : AbortSignal.timeout(TOKEN_TIMEOUT_MS),
       });
     } catch (err) {
       if (signal?.aborted) throw signal.reason;
