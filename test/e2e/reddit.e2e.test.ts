@@ -118,6 +118,9 @@ describe("Reddit trends become videos on a schedule, through the three services"
         REDDIT_USER_AGENT: "test:video-service-e2e:1.0.0 (by /u/video_service_tests)",
         REDDIT_AUTH_URL: reddit.url,
         REDDIT_API_URL: reddit.url,
+        // The two videos are made side by side (two cores).
+        WORKER_CONCURRENCY: "2",
+        RENDER_CONCURRENCY: "2",
       },
     });
   }, 90_000);
