@@ -67,8 +67,13 @@ export async function startGateway({
   const reddit = createRedditFeatures({ config, redis, jobs, queue, logger });
   // Undefined without YouTube credentials: publish.youtube requests are then refused with a 422.
   const youtube = createYoutubePublisherFromConfig({ config, redis, store, logger });
-  // Schedules live in Redis; their BullMQ job schedulers too. Make them agree after a restart.
-  await reddit.schedules.reconcile();
+  // Schedules live in Redis; their BullMQ job schedulers too. Make them agree after a restart, in
+  // the background: a Redis outage at start must not keep the gateway from serving /healthz.
+  void reddit.schedules
+    .reconcile()
+    .catch((err: unknown) =>
+      logger.error({ err }, "could not reconcile the schedules with the queue; its job schedulers stay as they were"),
+    );
 
   let worker: VideoWorker | undefined;
   let scheduleWorker: ScheduleWorker | undefined;
