@@ -1,4 +1,5 @@
-import { env, z } from "@video-service/config";
+import { env, serviceEnvShape, z } from "@video-service/config";
+import { checkStorageEnv, reportWithOtherIssues, storageEnvShape } from "@video-service/object-store/storage-env";
 import { userAgentProblem } from "./reddit/reddit.client.ts";
 
 const secret = () => z.string().min(16, "must be at least 16 characters");
@@ -9,9 +10,8 @@ const secret = () => z.string().min(16, "must be at least 16 characters");
  */
 export const gatewayConfigSchema = z
   .object({
-    PORT: env.port(3000),
-    // Loopback by default: the container sets 0.0.0.0 behind the ALB.
-    HOST: z.string().min(1).default("127.0.0.1"),
+    ...serviceEnvShape(3000),
+    ...storageEnvShape,
     // Comma-separated; every key is equal. Required so a gateway is never started open.
     API_KEYS: env
       .list()
@@ -23,17 +23,6 @@ export const gatewayConfigSchema = z
       .default("redis://127.0.0.1:6379/0"),
     IMAGEGEN_URL: env.url().default("http://127.0.0.1:3001"),
     RENDERER_URL: env.url().default("http://127.0.0.1:3002"),
-    // Shared secret on every call to imagegen and renderer.
-    INTERNAL_TOKEN: secret(),
-    // Base of the /files URLs the local store signs; the address clients reach the gateway at.
-    PUBLIC_BASE_URL: env.url().default("http://127.0.0.1:3000"),
-    STORAGE_DIR: z.string().min(1).default("./.data/storage"),
-    // HMAC key of the local store's expiring download URLs.
-    STORAGE_SIGNING_SECRET: secret(),
-    // When set, objects live in S3 (or an S3-compatible endpoint) instead of STORAGE_DIR.
-    S3_BUCKET: z.string().min(3).optional(),
-    S3_REGION: z.string().min(1).optional(),
-    S3_ENDPOINT: env.url().optional(),
     // How long download links in job responses stay valid.
     SIGNED_URL_TTL_SECONDS: env.int(3600, 60),
     // Jobs processed at once by this task; rendering is CPU-bound, so 1 per renderer task is sane.
@@ -95,16 +84,12 @@ export const gatewayConfigSchema = z
       .string()
       .regex(/^\d{1,3}$/)
       .default("24"),
-    OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
-    LOG_LEVEL: env.logLevel(),
     MAX_BODY_BYTES: env.int(256 * 1024, 1024),
     // ECS stopTimeout is 120 s max; leave room for the renderer to be told and telemetry to flush.
     SHUTDOWN_TIMEOUT_MS: env.int(60_000, 1000),
   })
+  .superRefine(checkStorageEnv, reportWithOtherIssues)
   .superRefine((config, ctx) => {
-    if (config.S3_ENDPOINT && !config.S3_BUCKET) {
-      ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "S3_ENDPOINT is set but S3_BUCKET is not" });
-    }
     const youtube = [config.YOUTUBE_CLIENT_ID, config.YOUTUBE_CLIENT_SECRET, config.YOUTUBE_REFRESH_TOKEN];
     if (youtube.some(Boolean) && !youtube.every(Boolean)) {
       ctx.addIssue({

@@ -1,6 +1,7 @@
 import { createImagegenClient, createRendererClient } from "@video-service/http-client";
 import type { Logger } from "@video-service/logger";
 import { createObjectStore } from "@video-service/object-store";
+import { storageConfigFromEnv } from "@video-service/object-store/storage-env";
 import { installShutdown, listen } from "@video-service/shutdown";
 import type { Telemetry } from "@video-service/telemetry";
 import { Redis } from "ioredis";
@@ -30,20 +31,7 @@ export async function startGateway({
   logger: Logger;
   telemetry: Telemetry;
 }): Promise<void> {
-  const store = config.S3_BUCKET
-    ? createObjectStore({
-        kind: "s3",
-        bucket: config.S3_BUCKET,
-        region: config.S3_REGION ?? "us-east-1",
-        // S3-compatible endpoints (MinIO, s3rver) need path-style URLs.
-        ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
-      })
-    : createObjectStore({
-        kind: "local",
-        root: config.STORAGE_DIR,
-        signingSecret: config.STORAGE_SIGNING_SECRET,
-        publicBaseUrl: config.PUBLIC_BASE_URL,
-      });
+  const store = createObjectStore(storageConfigFromEnv(config));
 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false });
   redis.on("error", (err) => logger.error({ err: err.message }, "redis connection error"));
@@ -115,7 +103,7 @@ export async function startGateway({
     imagegen,
     renderer,
     redis,
-    files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET },
+    files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
     reddit,
     schedules: reddit.schedules,
     youtube,

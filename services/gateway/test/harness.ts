@@ -73,7 +73,7 @@ export async function startHarness({
   const logger = silentLogger();
   const store = createLocalObjectStore({
     root: storageDir,
-    signingSecret: config.STORAGE_SIGNING_SECRET,
+    signingSecret: config.STORAGE_SIGNING_SECRET ?? "",
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
   const renderer = await startFakeRenderer({ store, token: INTERNAL_TOKEN });
@@ -124,7 +124,7 @@ export async function startHarness({
     renderer: rendererClient,
     redis,
     youtube: publisher,
-    files: { signingSecret: config.STORAGE_SIGNING_SECRET },
+    files: { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
     sseHeartbeatMs: 200,
     shutdownSignal: shutdown.signal,
     readinessTimeoutMs: 1000,

@@ -81,7 +81,7 @@ export async function startRedditHarness({ runWorker = true }: { runWorker?: boo
   const logger = silentLogger();
   const store = createLocalObjectStore({
     root: storageDir,
-    signingSecret: config.STORAGE_SIGNING_SECRET,
+    signingSecret: config.STORAGE_SIGNING_SECRET ?? "",
     publicBaseUrl: config.PUBLIC_BASE_URL,
   });
   const renderer = await startFakeRenderer({ store, token: INTERNAL_TOKEN });
@@ -143,7 +143,7 @@ export async function startRedditHarness({ runWorker = true }: { runWorker?: boo
       imagegen: imagegenClient,
       renderer: rendererClient,
       redis,
-      files: { signingSecret: config.STORAGE_SIGNING_SECRET },
+      files: { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
       reddit,
       schedules: reddit.schedules,
       readinessTimeoutMs: 1000,
