@@ -22,7 +22,9 @@ demo: setup ## make a video from the bundled sample story; prints the MP4's path
 test: setup ## type-check, lint and run every test
 	@tsc -p tsconfig.json
 	@biome check .
-	@vitest run
+	@mkdir -p .tmp
+	@vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest-report.json; status=$$?; \
+	  $(NODE) scripts/test-summary.ts .tmp/vitest-report.json || true; exit $$status
 
 lint: setup ## biome (lint + format check) and the type checker
 	@biome check .
