@@ -1,11 +1,11 @@
 /**
  * make dev: the demo's stack in the foreground, gateway on 127.0.0.1:3000, until Ctrl-C.
- * API_KEY (default "dev-key") is the key to send as `Authorization: Bearer …`.
+ * API_KEY (default "dev-key-change-me-0123") is the key to send as `Authorization: Bearer …`.
  */
 import { join } from "node:path";
 import { REPO_ROOT, startStack } from "./lib/stack.ts";
 
-const apiKey = process.env.API_KEY ?? "dev-key";
+const apiKey = process.env.API_KEY ?? "dev-key-change-me-0123";
 const stack = await startStack({
   dataDir: join(REPO_ROOT, ".data/dev"),
   gatewayPort: Number(process.env.GATEWAY_PORT ?? 3000),

@@ -56,7 +56,7 @@ export function registerDocsRoutes<E extends Env>(app: OpenAPIHono<E>, { version
       title: "video-service",
       version,
       description:
-        "Turns stories (text now, Reddit posts later) into narrated videos. Every /v1 route needs an API key.",
+        "Turns stories (text or trending Reddit posts) into narrated videos and publishes them to YouTube. Every /v1 route needs an API key.",
     },
     tags: [{ name: "videos", description: "Video jobs" }],
   });
