@@ -1,21 +1,23 @@
-/** The post fields the trend score and the filters read (a subset of the Reddit client's RedditPost). */
-export interface TrendPostFields {
-  id: string;
-  fullname: string;
-  subreddit: string;
-  title: string;
-  selftext: string;
-  author: string;
-  score: number;
-  numComments: number;
-  /** Epoch seconds. */
-  createdUtc: number;
-  over18: boolean;
-  stickied: boolean;
-  isSelf: boolean;
-  removed: boolean;
-  permalink: string;
-}
+import type { RedditPost } from "../reddit/reddit.types.ts";
+
+/** The post fields the trend score and the filters read: a subset of the Reddit client's RedditPost. */
+export type TrendPostFields = Pick<
+  RedditPost,
+  | "id"
+  | "fullname"
+  | "subreddit"
+  | "title"
+  | "selftext"
+  | "author"
+  | "score"
+  | "numComments"
+  | "createdUtc"
+  | "over18"
+  | "stickied"
+  | "isSelf"
+  | "removed"
+  | "permalink"
+>;
 
 /** Hours added to a post's age, so a post of a few minutes does not divide by ~0. */
 export const TREND_AGE_OFFSET_HOURS = 2;

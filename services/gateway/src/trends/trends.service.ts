@@ -1,10 +1,12 @@
 import type { Logger } from "@video-service/logger";
+import type { ListingSort, TopWindow } from "../reddit/reddit.types.ts";
 import { DEFAULT_TREND_FILTERS, rejectReason, type TrendFilterOptions } from "./filters.ts";
 import { postAgeHours, type TrendPostFields, trendScore } from "./trend-score.ts";
 import type { UsedPostStore } from "./used-posts.ts";
 
-export type TrendSort = "hot" | "rising" | "top";
-export type TrendWindow = "hour" | "day" | "week";
+/** Reddit's listings and `top` windows, as the Reddit client names them. */
+export type TrendSort = ListingSort;
+export type TrendWindow = TopWindow;
 export const TREND_SORTS = ["hot", "rising", "top"] as const satisfies readonly TrendSort[];
 export const TREND_WINDOWS = ["hour", "day", "week"] as const satisfies readonly TrendWindow[];
 
