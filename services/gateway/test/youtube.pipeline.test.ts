@@ -1,12 +1,8 @@
 import { createHash } from "node:crypto";
-import { silentLogger } from "@video-service/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createYoutubeAuth } from "../src/youtube/oauth.ts";
-import { createUploadBudget } from "../src/youtube/upload-budget.ts";
-import { createYoutubeClient } from "../src/youtube/youtube-client.ts";
-import { createYoutubePublisher } from "../src/youtube/youtube-publisher.ts";
 import { type FakeYoutube, startFakeYoutube } from "./fakes/fake-youtube.ts";
 import { type Harness, startHarness, textStory } from "./harness.ts";
+import { fakeYoutubePublisher } from "./youtube-publisher.ts";
 
 interface Job {
   id: string;
@@ -24,24 +20,15 @@ let clock = new Date("2026-11-28T07:59:59Z");
 beforeAll(async () => {
   fake = await startFakeYoutube();
   h = await startHarness({
-    youtube: ({ store, redis }) => {
-      const auth = createYoutubeAuth({
-        clientId: fake.clientId,
-        clientSecret: fake.clientSecret,
-        refreshToken: fake.refreshToken,
-        tokenUrl: fake.tokenUrl,
-      });
-      const client = createYoutubeClient({
-        auth,
+    youtube: ({ store, redis }) =>
+      fakeYoutubePublisher({
+        fake,
         store,
-        uploadUrl: fake.uploadUrl,
-        chunkBytes: 256 * 1024,
-        maxRetries: 2,
-        sleep: () => new Promise((resolve) => setTimeout(resolve, 2)),
-      });
-      const budget = createUploadBudget({ redis, dailyUploads: 2, now: () => clock });
-      return createYoutubePublisher({ client, store, budget, logger: silentLogger(), now: () => clock });
-    },
+        redis,
+        dailyUploads: 2,
+        now: () => clock,
+        client: { maxRetries: 2, sleep: () => new Promise((resolve) => setTimeout(resolve, 2)) },
+      }),
   });
 });
 

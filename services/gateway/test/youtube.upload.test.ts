@@ -3,7 +3,6 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { AppError } from "@video-service/errors";
-import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -13,11 +12,11 @@ import { toJobError } from "../src/pipeline/job-error.ts";
 import { publishVideo } from "../src/pipeline/stages/publish.stage.ts";
 import type { Story } from "../src/script/index.ts";
 import { createYoutubeAuth } from "../src/youtube/oauth.ts";
-import { createUploadBudget, nextMidnight } from "../src/youtube/upload-budget.ts";
-import { createYoutubeClient } from "../src/youtube/youtube-client.ts";
-import { createYoutubePublisher, type PublishState } from "../src/youtube/youtube-publisher.ts";
+import { nextMidnight } from "../src/youtube/upload-budget.ts";
+import type { PublishState } from "../src/youtube/youtube-publisher.ts";
 import { type FakeYoutube, startFakeYoutube } from "./fakes/fake-youtube.ts";
 import { startRedis, type TestRedis } from "./redis.ts";
+import { fakeYoutubePublisher } from "./youtube-publisher.ts";
 
 const KIB256 = 256 * 1024;
 const VIDEO_KEY = "videos/short/job.mp4";
@@ -80,31 +79,23 @@ afterEach(async () => {
 
 /** A fresh publisher, as a new worker process would build it: its own token cache and client. */
 function newPublisher({ chunkBytes = KIB256, dailyUploads = 100, requestTimeoutMs = 30_000 } = {}) {
-  const auth = createYoutubeAuth({
-    clientId: fake.clientId,
-    clientSecret: fake.clientSecret,
-    refreshToken: fake.refreshToken,
-    tokenUrl: fake.tokenUrl,
-  });
-  const client = createYoutubeClient({
-    auth,
+  return fakeYoutubePublisher({
+    fake,
     store,
-    uploadUrl: fake.uploadUrl,
-    chunkBytes,
-    requestTimeoutMs,
-    // Record the backoff asked for, wait only a moment.
-    sleep: async (ms) => {
-      waits.push(ms);
-      await new Promise((resolve) => setTimeout(resolve, 2));
-    },
-  });
-  const budget = createUploadBudget({
     redis,
     dailyUploads,
-    prefix: `t${randomBytes(4).toString("hex")}:`,
+    budgetPrefix: `t${randomBytes(4).toString("hex")}:`,
     now: () => clock,
+    client: {
+      chunkBytes,
+      requestTimeoutMs,
+      // Record the backoff asked for, wait only a moment.
+      sleep: async (ms) => {
+        waits.push(ms);
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      },
+    },
   });
-  return createYoutubePublisher({ client, store, budget, logger: silentLogger(), now: () => clock });
 }
 
 async function newJob(publish: Record<string, unknown> = {}) {
