@@ -1,21 +1,19 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createImagegenClient, createRendererClient } from "@video-service/http-client";
 import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
-import { Redis } from "ioredis";
-import { IdempotencyStore } from "../src/api/idempotency.ts";
-import { createApp, type GatewayApp } from "../src/app.ts";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { GatewayApp } from "../src/app.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "../src/config.ts";
-import { createJobEvents, type JobEvents } from "../src/jobs/job-events.ts";
-import { JobStore } from "../src/jobs/job-store.ts";
-import { createVideoQueue } from "../src/jobs/video-queue.ts";
-import type { YoutubePublisher } from "../src/pipeline/pipeline.types.ts";
-import { createWebhookSender } from "../src/pipeline/webhook.ts";
-import { defaultStorySources } from "../src/sources/index.ts";
-import { createWorker, type VideoWorker } from "../src/worker.ts";
+import type { JobEvents } from "../src/jobs/job-events.ts";
+import type { JobStore } from "../src/jobs/job-store.ts";
+import { type RedditFeatures, scheduleQueueName } from "../src/trends/reddit-setup.ts";
+import { createGatewayServices, type GatewayOverrides, type GatewayServices } from "../src/wiring.ts";
+import type { VideoWorker } from "../src/worker.ts";
 import { type FakeImagegen, startFakeImagegen } from "./fakes/fake-imagegen.ts";
+import { type FakeReddit, startFakeReddit } from "./fakes/fake-reddit.ts";
 import { type FakeRenderer, startFakeRenderer } from "./fakes/fake-renderer.ts";
 import { startRedis, type TestRedis } from "./redis.ts";
 
@@ -23,19 +21,27 @@ export const API_KEY = "test-api-key-0123456789";
 const INTERNAL_TOKEN = "test-internal-token-0123456789";
 
 export interface Harness {
-  app: GatewayApp;
+  /** The current gateway process's objects; `restart` replaces them. */
+  readonly app: GatewayApp;
+  readonly jobs: JobStore;
+  readonly events: JobEvents;
+  readonly redis: Redis;
+  readonly worker: VideoWorker | undefined;
+  /** Undefined unless the harness was started with the fake Reddit. */
+  readonly reddit: RedditFeatures | undefined;
   config: GatewayConfig;
   store: ObjectStore;
   storageDir: string;
-  jobs: JobStore;
-  events: JobEvents;
-  redis: Redis;
   testRedis: TestRedis;
   renderer: FakeRenderer;
   imagegen: FakeImagegen;
-  worker: VideoWorker | undefined;
+  fakeReddit: FakeReddit | undefined;
   /** Aborting it is what main.ts does at shutdown (open SSE streams end). */
   shutdown: AbortController;
+  /** A BullMQ Queue handle on the schedules queue, to look at its job schedulers and fire them. */
+  scheduleQueue(): Queue;
+  /** Closes the gateway's objects (workers, queues, Redis connection) and builds new ones on the same Redis. */
+  restart(): Promise<void>;
   /** app.request with the API key (and JSON content type when a body is given). */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Polls GET /v1/videos/{id} until the status is one of `statuses`. */
@@ -43,23 +49,33 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** A harness with Reddit: the fake Reddit (token endpoint, listings, comments) behind the real client. */
+export interface RedditHarness extends Harness {
+  readonly reddit: RedditFeatures;
+  fakeReddit: FakeReddit;
+}
+
 /**
- * The gateway as main.ts wires it, around a private redis-server, a temp storage directory, the
- * real HTTP clients and protocol fakes of imagegen and renderer listening on real ports.
+ * The gateway as start-gateway.ts wires it (createGatewayServices), around a private redis-server,
+ * a temp storage directory, the real HTTP clients and protocol fakes of imagegen and renderer (and,
+ * with `reddit`, of Reddit) listening on real ports. Without `reddit` the gateway has no Reddit.
  */
 export async function startHarness({
   env = {},
   runWorker = true,
+  reddit = false,
   youtube,
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
+  reddit?: boolean;
   /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
-  youtube?: (context: { store: ObjectStore; redis: Redis; jobs: JobStore }) => YoutubePublisher;
+  youtube?: GatewayOverrides["youtube"];
 } = {}): Promise<Harness> {
   const testRedis = await startRedis();
   const storageDir = await mkdtemp(path.join(tmpdir(), "gateway-store-"));
-  const config = gatewayConfigSchema.parse({
+  const fakeReddit = reddit ? await startFakeReddit() : undefined;
+  const parsed = gatewayConfigSchema.parse({
     API_KEYS: `${API_KEY},second-api-key-0123456789`,
     INTERNAL_TOKEN,
     STORAGE_SIGNING_SECRET: "test-signing-secret-0123456789",
@@ -68,70 +84,57 @@ export async function startHarness({
     JOB_ATTEMPTS: "1",
     JOB_BACKOFF_MS: "100",
     LOG_LEVEL: "silent",
+    RUN_WORKER: String(runWorker),
+    WORKER_CONCURRENCY: "2",
+    WEBHOOK_SECRET: "test-webhook-secret-0123",
+    WEBHOOK_TIMEOUT_MS: "2000",
+    ...(fakeReddit
+      ? {
+          REDDIT_CLIENT_ID: fakeReddit.clientId,
+          REDDIT_CLIENT_SECRET: fakeReddit.clientSecret,
+          REDDIT_USER_AGENT: "test:video-service-tests:1.0.0 (by /u/video_service_tests)",
+          REDDIT_AUTH_URL: fakeReddit.url,
+          REDDIT_API_URL: fakeReddit.url,
+        }
+      : {}),
     ...env,
   });
-  const logger = silentLogger();
+  // The fakes write their outputs into the gateway's store.
   const store = createLocalObjectStore({
     root: storageDir,
-    signingSecret: config.STORAGE_SIGNING_SECRET ?? "",
-    publicBaseUrl: config.PUBLIC_BASE_URL,
+    signingSecret: parsed.STORAGE_SIGNING_SECRET ?? "",
+    publicBaseUrl: parsed.PUBLIC_BASE_URL,
   });
   const renderer = await startFakeRenderer({ store, token: INTERNAL_TOKEN });
   const imagegen = await startFakeImagegen({ store, token: INTERNAL_TOKEN });
-  const redis = new Redis(config.REDIS_URL);
-  const jobs = new JobStore({ redis });
-  const events = createJobEvents({ redis });
-  const queue = createVideoQueue({
-    connection: redis,
-    name: config.QUEUE_NAME,
-    attempts: config.JOB_ATTEMPTS,
-    backoffMs: config.JOB_BACKOFF_MS,
-  });
-  // Few retries with short timeouts: the fakes answer at once or not at all.
-  const imagegenClient = createImagegenClient({ baseUrl: imagegen.url, token: INTERNAL_TOKEN, retries: 1 });
-  const rendererClient = createRendererClient({ baseUrl: renderer.url, token: INTERNAL_TOKEN, retries: 1 });
-  const webhooks = createWebhookSender({ secret: "test-webhook-secret-0123", timeoutMs: 2000, logger, backoffMs: 10 });
-  const publisher = youtube?.({ store, redis, jobs });
-  const worker = runWorker
-    ? await createWorker({
-        redis,
-        queueName: config.QUEUE_NAME,
-        concurrency: 2,
-        failedRetentionSeconds: config.FAILED_JOB_RETENTION_SECONDS,
-        jobs,
-        events,
-        store,
-        imagegen: imagegenClient,
-        renderer: rendererClient,
-        sources: defaultStorySources,
-        webhooks,
-        logger,
-        signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
-        youtube: publisher,
-      })
-    : undefined;
+  const config: GatewayConfig = { ...parsed, IMAGEGEN_URL: imagegen.url, RENDERER_URL: renderer.url };
   const shutdown = new AbortController();
-  const app = createApp({
-    config,
-    logger,
+  const overrides: GatewayOverrides = {
     store,
-    jobs,
-    queue,
-    events,
-    idempotency: new IdempotencyStore({ redis }),
-    webhooks,
-    imagegen: imagegenClient,
-    renderer: rendererClient,
-    redis,
-    youtube: publisher,
-    files: { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
-    sseHeartbeatMs: 200,
-    shutdownSignal: shutdown.signal,
-    readinessTimeoutMs: 1000,
-  });
+    // Few retries: the fakes answer at once or not at all.
+    serviceClients: { retries: 1 },
+    webhookBackoffMs: 10,
+    // Reddit's waits (rate limit, backoff) take a few milliseconds here.
+    reddit: fakeReddit ? { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))) } : false,
+    ...(youtube ? { youtube } : {}),
+    app: { shutdownSignal: shutdown.signal, sseHeartbeatMs: 200, readinessTimeoutMs: 1000 },
+  };
+  const queues: Queue[] = [];
+
+  const build = async (): Promise<GatewayServices> => {
+    const services = await createGatewayServices({ config, logger: silentLogger(), overrides });
+    await services.reddit?.schedules.reconcile();
+    return services;
+  };
+  const closeServices = async (services: GatewayServices) => {
+    for (const step of services.closeSteps) await step.run();
+    services.redis.disconnect();
+  };
+
+  let current = await build();
 
   const call: Harness["call"] = async (method, urlPath, body, headers = {}) =>
-    app.request(urlPath, {
+    current.app.request(urlPath, {
       method,
       headers: {
         authorization: `Bearer ${API_KEY}`,
@@ -141,42 +144,67 @@ export async function startHarness({
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
     });
 
-  const waitForStatus = async <T>(id: string, statuses: string[], timeoutMs = 20_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const job = (await (await call("GET", `/v1/videos/${id}`)).json()) as Record<string, unknown>;
-      if (statuses.includes(String(job.status))) return job as T;
-      if (Date.now() > deadline) throw new Error(`job ${id} is still ${String(job.status)}: ${JSON.stringify(job)}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
-
   return {
-    app,
+    get app() {
+      return current.app;
+    },
+    get jobs() {
+      return current.jobs;
+    },
+    get events() {
+      return current.events;
+    },
+    get redis() {
+      return current.redis;
+    },
+    get worker() {
+      return current.worker;
+    },
+    get reddit() {
+      return current.reddit;
+    },
     config,
     store,
     storageDir,
-    jobs,
-    events,
-    redis,
     testRedis,
     renderer,
     imagegen,
-    worker,
+    fakeReddit,
     shutdown,
+    scheduleQueue() {
+      const queue = new Queue(scheduleQueueName(config.QUEUE_NAME), { connection: { url: config.REDIS_URL } });
+      queues.push(queue);
+      return queue;
+    },
+    async restart() {
+      await closeServices(current);
+      current = await build();
+    },
     call,
-    waitForStatus,
+    async waitForStatus<T>(id: string, statuses: string[], timeoutMs = 20_000): Promise<T> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const job = (await (await call("GET", `/v1/videos/${id}`)).json()) as Record<string, unknown>;
+        if (statuses.includes(String(job.status))) return job as T;
+        if (Date.now() > deadline) throw new Error(`job ${id} is still ${String(job.status)}: ${JSON.stringify(job)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     async close() {
-      await worker?.close();
-      await queue.close();
-      await events.close();
-      redis.disconnect();
+      for (const queue of queues) await queue.close();
+      await closeServices(current);
+      await fakeReddit?.close();
       await renderer.close();
       await imagegen.close();
       await testRedis.stop();
       await rm(storageDir, { recursive: true, force: true });
     },
   };
+}
+
+/** startHarness with the fake Reddit. */
+export async function startRedditHarness({ runWorker = true }: { runWorker?: boolean } = {}): Promise<RedditHarness> {
+  return (await startHarness({ runWorker, reddit: true })) as RedditHarness;
 }
 
 export const textStory = (title = "TIL octopuses have three hearts") => ({

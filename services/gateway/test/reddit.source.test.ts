@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Story } from "../src/script/index.ts";
 import { FIXTURE_POSTS as P } from "./fixtures/reddit/reddit-fixtures.ts";
-import { type RedditHarness, startRedditHarness } from "./reddit-harness.ts";
+import { type RedditHarness, startRedditHarness } from "./harness.ts";
 
 interface Job {
   id: string;

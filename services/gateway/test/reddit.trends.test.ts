@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseSubreddits, trendScore } from "../src/trends/index.ts";
 import { FIXTURE_POSTS as P } from "./fixtures/reddit/reddit-fixtures.ts";
-import { type RedditHarness, startRedditHarness } from "./reddit-harness.ts";
+import { type RedditHarness, startRedditHarness } from "./harness.ts";
 
 interface Candidate {
   id: string;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_POSTS as P } from "./fixtures/reddit/reddit-fixtures.ts";
-import { type RedditHarness, startRedditHarness } from "./reddit-harness.ts";
+import { type RedditHarness, startRedditHarness } from "./harness.ts";
 
 interface Schedule {
   id: string;
