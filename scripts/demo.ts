@@ -79,7 +79,8 @@ try {
     if (typeof data.progress === "number") progress = data.progress;
     if (event.event === "status" && data.status) label = data.status;
     else if (data.stage) label = data.stage;
-    const line = progressBar(progress, label);
+    // A terminal gets a live bar; a log gets a line per stage and per 10 %.
+    const line = interactive ? progressBar(progress, label) : progressBar(Math.floor(progress * 10) / 10, label);
     if (line === last) continue;
     last = line;
     if (interactive) process.stderr.write(`\r${line}\x1b[K`);
