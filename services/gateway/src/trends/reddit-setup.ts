@@ -23,8 +23,9 @@ export const scheduleQueueName = (videoQueueName: string) => `${videoQueueName}-
 
 /**
  * Reddit as the gateway uses it, built from the configuration: the client, trends over it, the
- * used-post store, the story source and the schedules. One place, shared by start-gateway.ts and
- * the tests (which pass their fake Reddit's URLs in the config and may inject clocks).
+ * used-post store, the story source and the schedules. Called by createGatewayServices (wiring.ts),
+ * which start-gateway.ts and the test harness share (the tests point the config at their fake
+ * Reddit and may inject clocks).
  */
 export function createRedditFeatures({
   config,
