@@ -195,7 +195,7 @@ describe("variables and secrets", () => {
     expect(() => interpolateDocument(raw, env)).toThrow(new RegExp(`${secret}.*\\.env`));
   });
 
-  it("takes every secret-looking setting from .env, required and without a default", () => {
+  it("takes every secret-looking setting from .env: required ones without a default, optional ones defaulting to empty", () => {
     const secretSettings = Object.entries(raw.services).flatMap(([name, svc]) =>
       Object.entries(environmentOf(svc))
         .filter(([key]) => SECRET_NAME.test(key))
@@ -203,9 +203,10 @@ describe("variables and secrets", () => {
     );
     expect(secretSettings.map((setting) => setting.key)).toEqual(expect.arrayContaining(REQUIRED_SECRETS));
     for (const setting of secretSettings) {
-      expect(setting.value, `${setting.service}.${setting.key}`).toMatch(
-        new RegExp(`^\\$\\{${setting.key}:\\?[^}]+\\}$`),
-      );
+      const pattern = REQUIRED_SECRETS.includes(setting.key)
+        ? `^\\$\\{${setting.key}:\\?[^}]+\\}$`
+        : `^\\$\\{${setting.key}:-\\}$`;
+      expect(setting.value, `${setting.service}.${setting.key}`).toMatch(new RegExp(pattern));
     }
   });
 

@@ -19,7 +19,10 @@ export function loadConfig<S extends z.ZodType>(
   // biome-ignore lint/style/noProcessEnv: the one place the environment is read
   env: Record<string, string | undefined> = process.env,
 ): z.infer<S> {
-  const result = schema.safeParse(env);
+  // An empty variable means "not set": compose's `${X:-}` and ECS task definitions pass optional
+  // settings that way, and "" is never a meaningful value for our settings.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = schema.safeParse(present);
   if (result.success) return result.data;
   throw new ConfigError(
     result.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`),
