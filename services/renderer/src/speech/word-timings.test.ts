@@ -44,6 +44,29 @@ describe("wordTimingsFromEvents", () => {
     ]);
   });
 
+  it("keeps a word espeak spoke without a WORD event of its own, sharing the slot before it by length", () => {
+    // "was the green": espeak-ng 1.51 reports no event for "the" (seen with en-us at 175 wpm).
+    const text = "was the green";
+    const samples = samplesWithSound(1000, [[0, 1000]]);
+    const events = [word(1, 3, 0), word(9, 5, 600), end(14, 1000)];
+    const words = wordTimingsFromEvents({ text, events, samples, sampleRate: RATE });
+    expect(words.map((w) => w.text)).toEqual(["was", "the", "green"]);
+    // "was" and "the" split [0, 600) by their three letters each.
+    expect(words[0]).toEqual({ text: "was", start: 0, end: 0.3 });
+    expect(words[1]).toEqual({ text: "the", start: 0.3, end: 0.6 });
+    expect(words[2]).toEqual({ text: "green", start: 0.6, end: 1 });
+  });
+
+  it("does not make a caption word of an unspoken symbol between two words", () => {
+    const text = "cats — dogs";
+    const samples = samplesWithSound(1000, [[0, 1000]]);
+    const events = [word(1, 4, 0), word(8, 4, 500), end(12, 1000)];
+    expect(wordTimingsFromEvents({ text, events, samples, sampleRate: RATE }).map((w) => w.text)).toEqual([
+      "cats",
+      "dogs",
+    ]);
+  });
+
   it("gives one timing to a token espeak reads as several words, and skips a position on a space", () => {
     // "123 go": espeak says "one hundred and twenty three", reporting three WORD events inside "123",
     // plus one on the following space (as it does after an emoji).

@@ -24,6 +24,9 @@ export function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/** A token with something to say: a lone "—" or "&" is not a word of the caption. */
+const SPOKEN = /[\p{L}\p{N}]/u;
+
 /** Analysis frame for finding where sound starts and stops inside a word's slot. */
 const FRAME_SECONDS = 0.005;
 
@@ -49,7 +52,7 @@ export function wordTimingsFromEvents(o: {
   const toSample = (ms: number) => Math.min(totalSamples, Math.max(0, Math.round((ms / 1000) * o.sampleRate)));
 
   // One slot per spoken token, in order: the first WORD event that lands in a token opens it.
-  const slots: { token: Token; start: number }[] = [];
+  const slots: { tokenIndex: number; start: number }[] = [];
   let tokenIndex = 0;
   for (const event of o.events) {
     if (event.type !== "word") continue;
@@ -59,28 +62,49 @@ export function wordTimingsFromEvents(o: {
     while (tokenIndex + 1 < tokens.length && (tokens[tokenIndex + 1]?.start ?? Infinity) <= position) tokenIndex++;
     const token = tokens[tokenIndex];
     if (!token || position < token.start - 1) continue;
-    if (slots.at(-1)?.token === token) continue;
-    slots.push({ token, start: toSample(event.audioMs) });
+    if (slots.at(-1)?.tokenIndex === tokenIndex) continue;
+    slots.push({ tokenIndex, start: toSample(event.audioMs) });
   }
 
   const boundaries = o.events
     .filter((event) => event.type === "end" || event.type === "sentence")
     .map((event) => toSample(event.audioMs));
+
+  // espeak sometimes speaks a short word without a WORD event of its own ("was the green": no
+  // event for "the"). Such words share the slot of the word before them, split by their lengths,
+  // so a caption never drops a word that was said.
+  const spans: { token: Token; start: number; end: number }[] = [];
+  for (const [i, slot] of slots.entries()) {
+    const nextSlot = slots[i + 1];
+    const nextWord = nextSlot?.start ?? totalSamples;
+    const nextBoundary = boundaries.find((b) => b > slot.start) ?? totalSamples;
+    const slotEnd = Math.max(slot.start, Math.min(nextWord, nextBoundary));
+    const sharing = tokens
+      .slice(slot.tokenIndex, nextSlot?.tokenIndex ?? tokens.length)
+      .filter((token, index) => index === 0 || SPOKEN.test(token.text));
+    const weights = sharing.map((token) => Math.max(1, Array.from(token.text.replace(/[^\p{L}\p{N}]/gu, "")).length));
+    const total = weights.reduce((sum, weight) => sum + weight, 0);
+    let at = slot.start;
+    for (const [j, token] of sharing.entries()) {
+      const end =
+        j === sharing.length - 1 ? slotEnd : at + Math.round(((slotEnd - slot.start) * (weights[j] ?? 1)) / total);
+      spans.push({ token, start: at, end });
+      at = end;
+    }
+  }
+
   const threshold = silenceThreshold(o.samples);
   const frame = Math.max(1, Math.round(FRAME_SECONDS * o.sampleRate));
 
   const words: WordTiming[] = [];
-  for (const [i, slot] of slots.entries()) {
-    const nextWord = slots[i + 1]?.start ?? totalSamples;
-    const nextBoundary = boundaries.find((b) => b > slot.start) ?? totalSamples;
-    const slotEnd = Math.max(slot.start, Math.min(nextWord, nextBoundary));
-    const sound = soundSpan({ samples: o.samples, from: slot.start, to: slotEnd, frame, threshold });
-    const start = sound?.start ?? slot.start;
-    const end = sound?.end ?? slotEnd;
+  for (const span of spans) {
+    const sound = soundSpan({ samples: o.samples, from: span.start, to: span.end, frame, threshold });
+    const start = sound?.start ?? span.start;
+    const end = sound?.end ?? span.end;
     words.push({
-      text: slot.token.text,
+      text: span.token.text,
       start: roundMs(start / o.sampleRate),
-      end: roundMs(Math.max(end, Math.min(slotEnd, start + frame)) / o.sampleRate),
+      end: roundMs(Math.max(end, Math.min(span.end, start + frame)) / o.sampleRate),
     });
   }
   return words;
