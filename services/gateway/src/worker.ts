@@ -1,5 +1,5 @@
 import { withParentCarrier, withSpan } from "@video-service/telemetry";
-import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
@@ -18,6 +18,8 @@ export interface WorkerDeps extends PipelineDeps {
   failedRetentionSeconds: number;
   /** How often expired temp objects of failed jobs are swept; default one minute. */
   sweepIntervalMs?: number;
+  /** BullMQ's stalled-job timings (BullMQ's defaults otherwise); the tests shorten them to simulate a crash. */
+  stalledJobs?: Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount">;
 }
 
 export interface VideoWorker {
@@ -144,6 +146,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     connection,
     concurrency: deps.concurrency,
     autorun: true,
+    ...deps.stalledJobs,
   });
 
   // When BullMQ gives up on a job on its own (stalled too often, or a failure outside the
@@ -164,8 +167,22 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
         set: { error },
       });
       if (failed.ok) {
+        // The stage the dead worker was running ends too: no stage of a failed job reads "running".
+        const state = record.stage ? record.stages[record.stage] : undefined;
+        if (record.stage && state?.status === "running") {
+          const finishedAt = new Date();
+          const startedAt = state.startedAt ? Date.parse(state.startedAt) : finishedAt.getTime();
+          await jobs.setStageState(record.id, record.stage, {
+            ...state,
+            status: "failed",
+            finishedAt: finishedAt.toISOString(),
+            durationMs: finishedAt.getTime() - startedAt,
+          });
+          await events.publish(record.id, { type: "stage", stage: record.stage, status: "failed" });
+        }
         await events.publish(record.id, { type: "status", status: "failed" });
         await jobs.scheduleTempCleanup(record.id, new Date(Date.now() + deps.failedRetentionSeconds * 1000));
+        await notifyWebhook({ ...deps, jobId: record.id });
       }
     })().catch((failure: unknown) => logger.error({ err: failure }, "could not record a failed job"));
   });
