@@ -1,10 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { storageKeys } from "@video-service/contracts";
 import { createImagegenClient, createRendererClient } from "@video-service/http-client";
 import { silentLogger } from "@video-service/logger";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createWebhookSender } from "../src/pipeline/webhook.ts";
 import { defaultStorySources } from "../src/sources/index.ts";
 import { createWorker, type VideoWorker, type WorkerDeps } from "../src/worker.ts";
@@ -43,7 +45,7 @@ describe("a worker that dies mid-job", () => {
   const get = async (id: string) => (await (await h.call("GET", `/v1/videos/${id}`)).json()) as JobBody;
 
   /** Starts a worker process, lets it run a job into the render stage, and kills it there (SIGKILL). */
-  const crashDuringRender = async (title: string): Promise<JobBody> => {
+  const crashDuringRender = async (title: string, webhookUrl?: string): Promise<JobBody> => {
     h.renderer.behaviour.render = "hang";
     const options: WorkerProcessOptions = {
       redisUrl: h.config.REDIS_URL,
@@ -69,7 +71,12 @@ describe("a worker that dies mid-job", () => {
     expect(ready.toString()).toContain("ready");
 
     const renders = h.renderer.calls.render;
-    const created = (await (await h.call("POST", "/v1/videos", textStory(title))).json()) as { id: string };
+    const created = (await (
+      await h.call("POST", "/v1/videos", {
+        ...textStory(title),
+        ...(webhookUrl ? { webhook: { url: webhookUrl } } : {}),
+      })
+    ).json()) as { id: string };
     await expect.poll(() => h.renderer.calls.render, { timeout: 20_000 }).toBe(renders + 1);
     child.kill("SIGKILL");
     await once(child, "exit");
@@ -128,7 +135,24 @@ describe("a worker that dies mid-job", () => {
   });
 
   it("is failed with a clear error when BullMQ gives up on it, keeping its temp objects for a retry", async () => {
-    const crashed = await crashDuringRender("Crashed too often");
+    // A webhook receiver on a real port: it hears every ending of the job.
+    const heard: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString("utf8");
+      });
+      req.on("end", () => {
+        heard.push((JSON.parse(body) as { status: string }).status);
+        res.writeHead(204).end();
+      });
+    });
+    receiver.listen(0, "127.0.0.1");
+    await once(receiver, "listening");
+    onTestFinished(() => new Promise<void>((resolve) => receiver.close(() => resolve())));
+    const { port } = receiver.address() as AddressInfo;
+
+    const crashed = await crashDuringRender("Crashed too often", `http://127.0.0.1:${port}/hook`);
     const speechCalls = h.renderer.calls.speech;
 
     // maxStalledCount 0: the first stall is one too many, and BullMQ fails the job.
@@ -141,6 +165,7 @@ describe("a worker that dies mid-job", () => {
     expect(failed.error?.detail).toContain("stalled");
     expect(Object.values(failed.stages).filter((stage) => stage.status === "running")).toEqual([]);
     expect(failed.stages.render?.status).toBe("failed");
+    await expect.poll(() => heard).toEqual(["failed"]);
 
     // FAILED_JOB_RETENTION_SECONDS (3600 here): the temp objects stay, their removal is scheduled after it.
     expect(await h.store.list(storageKeys.tempAudioPrefix(crashed.id))).not.toHaveLength(0);
@@ -155,5 +180,6 @@ describe("a worker that dies mid-job", () => {
     expect(h.renderer.calls.speech).toBe(speechCalls);
     expect(retried.stages.narration?.attempts).toBe(1);
     expect(await h.store.list(storageKeys.tempAudioPrefix(crashed.id))).toHaveLength(0);
+    await expect.poll(() => heard).toEqual(["failed", "succeeded"]);
   });
 });
