@@ -4,6 +4,7 @@ import { createImagegenClient } from "./imagegen-client.ts";
 import { ServiceError } from "./service-error.ts";
 import {
   recordingLogger,
+  rejection,
   sendJson,
   startTestServer,
   type TestHandler,
@@ -35,16 +36,6 @@ async function clientFor(handler: TestHandler, options: { timeoutMs?: number; re
   const logger = recordingLogger();
   const client = createImagegenClient({ baseUrl: `${server.url}/`, token: TOKEN, logger, ...options });
   return { client, logger, server };
-}
-
-/** The error a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the promise to reject");
 }
 
 describe("imagegen client", () => {

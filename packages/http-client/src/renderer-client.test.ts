@@ -4,6 +4,7 @@ import { createRendererClient } from "./renderer-client.ts";
 import { ServiceError } from "./service-error.ts";
 import {
   recordingLogger,
+  rejection,
   sendJson,
   startTestServer,
   type TestHandler,
@@ -46,15 +47,6 @@ async function clientFor(handler: TestHandler, options: { timeoutMs?: number; re
   const logger = recordingLogger();
   const client = createRendererClient({ baseUrl: server.url, token: TOKEN, logger, ...options });
   return { client, logger, server };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error("expected the promise to reject");
 }
 
 const line = (event: unknown) => `${JSON.stringify(event)}\n`;

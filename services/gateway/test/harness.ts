@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createImagegenClient, createRendererClient } from "@video-service/http-client";
 import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Queue } from "bullmq";
@@ -9,9 +10,11 @@ import type { GatewayApp } from "../src/app.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "../src/config.ts";
 import type { JobEvents } from "../src/jobs/job-events.ts";
 import type { JobStore } from "../src/jobs/job-store.ts";
+import { createWebhookSender } from "../src/pipeline/webhook.ts";
+import { defaultStorySources } from "../src/sources/index.ts";
 import { type RedditFeatures, scheduleQueueName } from "../src/trends/reddit-setup.ts";
 import { createGatewayServices, type GatewayOverrides, type GatewayServices } from "../src/wiring.ts";
-import type { VideoWorker } from "../src/worker.ts";
+import { createWorker, type VideoWorker, type WorkerDeps } from "../src/worker.ts";
 import { type FakeImagegen, startFakeImagegen } from "./fakes/fake-imagegen.ts";
 import { type FakeReddit, startFakeReddit } from "./fakes/fake-reddit.ts";
 import { type FakeRenderer, startFakeRenderer } from "./fakes/fake-renderer.ts";
@@ -205,6 +208,31 @@ export async function startHarness({
 /** startHarness with the fake Reddit. */
 export async function startRedditHarness({ runWorker = true }: { runWorker?: boolean } = {}): Promise<RedditHarness> {
   return (await startHarness({ runWorker, reddit: true })) as RedditHarness;
+}
+
+/**
+ * A second video worker on the harness's Redis, queue, store and fakes (for drain and crash
+ * tests); the caller closes it.
+ */
+export function startExtraWorker(h: Harness, options: Partial<WorkerDeps> = {}): Promise<VideoWorker> {
+  const logger = silentLogger();
+  const token = h.config.INTERNAL_TOKEN;
+  return createWorker({
+    redis: h.redis,
+    queueName: h.config.QUEUE_NAME,
+    concurrency: 1,
+    failedRetentionSeconds: 60,
+    jobs: h.jobs,
+    events: h.events,
+    store: h.store,
+    imagegen: createImagegenClient({ baseUrl: h.imagegen.url, token }),
+    renderer: createRendererClient({ baseUrl: h.renderer.url, token }),
+    sources: defaultStorySources,
+    webhooks: createWebhookSender({ secret: undefined, timeoutMs: 1000, logger }),
+    logger,
+    signedUrlTtlSeconds: 60,
+    ...options,
+  });
 }
 
 export const textStory = (title = "TIL octopuses have three hearts") => ({

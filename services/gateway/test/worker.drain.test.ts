@@ -1,10 +1,5 @@
-import { createImagegenClient, createRendererClient } from "@video-service/http-client";
-import { silentLogger } from "@video-service/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWebhookSender } from "../src/pipeline/webhook.ts";
-import { defaultStorySources } from "../src/sources/index.ts";
-import { createWorker } from "../src/worker.ts";
-import { type Harness, startHarness, textStory } from "./harness.ts";
+import { type Harness, startExtraWorker, startHarness, textStory } from "./harness.ts";
 
 interface JobBody {
   status: string;
@@ -39,23 +34,7 @@ describe("worker shutdown", () => {
 
     h.renderer.behaviour.speechDelayMs = 0;
     const speechCalls = h.renderer.calls.speech;
-    const logger = silentLogger();
-    const token = h.config.INTERNAL_TOKEN;
-    const next = await createWorker({
-      redis: h.redis,
-      queueName: h.config.QUEUE_NAME,
-      concurrency: 1,
-      failedRetentionSeconds: 60,
-      jobs: h.jobs,
-      events: h.events,
-      store: h.store,
-      imagegen: createImagegenClient({ baseUrl: h.imagegen.url, token }),
-      renderer: createRendererClient({ baseUrl: h.renderer.url, token }),
-      sources: defaultStorySources,
-      webhooks: createWebhookSender({ secret: undefined, timeoutMs: 1000, logger }),
-      logger,
-      signedUrlTtlSeconds: 60,
-    });
+    const next = await startExtraWorker(h);
     try {
       const done = await h.waitForStatus<JobBody>(created.id, ["succeeded", "failed"]);
       expect(done.status).toBe("succeeded");

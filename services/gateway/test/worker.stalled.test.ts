@@ -4,13 +4,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { storageKeys } from "@video-service/contracts";
-import { createImagegenClient, createRendererClient } from "@video-service/http-client";
-import { silentLogger } from "@video-service/logger";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { createWebhookSender } from "../src/pipeline/webhook.ts";
-import { defaultStorySources } from "../src/sources/index.ts";
-import { createWorker, type VideoWorker, type WorkerDeps } from "../src/worker.ts";
-import { type Harness, startHarness, textStory } from "./harness.ts";
+import type { VideoWorker, WorkerDeps } from "../src/worker.ts";
+import { type Harness, startExtraWorker, startHarness, textStory } from "./harness.ts";
 import type { WorkerProcessOptions } from "./worker-process.ts";
 
 interface JobBody {
@@ -93,24 +89,7 @@ describe("a worker that dies mid-job", () => {
   };
 
   const startWorker = async (options: Partial<WorkerDeps>): Promise<VideoWorker> => {
-    const logger = silentLogger();
-    const token = h.config.INTERNAL_TOKEN;
-    const worker = await createWorker({
-      redis: h.redis,
-      queueName: h.config.QUEUE_NAME,
-      concurrency: 1,
-      failedRetentionSeconds: 3600,
-      jobs: h.jobs,
-      events: h.events,
-      store: h.store,
-      imagegen: createImagegenClient({ baseUrl: h.imagegen.url, token }),
-      renderer: createRendererClient({ baseUrl: h.renderer.url, token }),
-      sources: defaultStorySources,
-      webhooks: createWebhookSender({ secret: undefined, timeoutMs: 1000, logger }),
-      logger,
-      signedUrlTtlSeconds: 60,
-      ...options,
-    });
+    const worker = await startExtraWorker(h, { failedRetentionSeconds: 3600, ...options });
     workers.push(worker);
     return worker;
   };
