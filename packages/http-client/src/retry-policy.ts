@@ -3,24 +3,11 @@ const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([408, 429, 502, 503, 504
 /** Statuses whose Retry-After header we follow (the renderer's admission control sends it with 503). */
 const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
-export const BACKOFF_BASE_MS = 200;
-export const BACKOFF_CAP_MS = 5_000;
 /** A server may ask for a long pause; we wait at most this long per retry. */
 export const RETRY_AFTER_CAP_MS = 30_000;
 
 export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUSES.has(status);
-}
-
-/**
- * Exponential backoff with full jitter (a uniformly random delay up to the exponential bound),
- * which spreads retries of many callers best
- * (https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
- * `retry` counts from 1.
- */
-export function backoffDelayMs(retry: number, random: () => number = Math.random): number {
-  const bound = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (retry - 1));
-  return Math.floor(random() * bound);
 }
 
 /** Retry-After as delta-seconds or an HTTP date, capped; undefined when absent, unusable or not honoured for the status. */
@@ -37,23 +24,4 @@ export function retryAfterMs(status: number, header: string | null, now: number 
     delay = Math.max(0, date - now);
   }
   return Math.min(delay, RETRY_AFTER_CAP_MS);
-}
-
-/** Waits, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

@@ -1,7 +1,8 @@
 import { INTERNAL_TOKEN_HEADER } from "@video-service/contracts";
 import type { Problem } from "@video-service/errors";
+import { backoffDelayMs, sleep } from "@video-service/retry";
 import type { z } from "zod";
-import { backoffDelayMs, isRetryableStatus, retryAfterMs, sleep } from "./retry-policy.ts";
+import { isRetryableStatus, retryAfterMs } from "./retry-policy.ts";
 import { ServiceError } from "./service-error.ts";
 
 export interface ServiceClientOptions {

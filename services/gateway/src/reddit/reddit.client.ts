@@ -1,4 +1,4 @@
-import { sleep as abortableSleep, backoffDelayMs } from "@video-service/http-client";
+import { sleep as abortableSleep, backoffDelayMs } from "@video-service/retry";
 import { z } from "zod";
 import {
   type ListingSort,

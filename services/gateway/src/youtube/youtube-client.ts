@@ -1,6 +1,6 @@
 import { AppError } from "@video-service/errors";
-import { sleep as abortableSleep, backoffDelayMs } from "@video-service/http-client";
 import type { ObjectStore } from "@video-service/object-store";
+import { sleep as abortableSleep, backoffDelayMs } from "@video-service/retry";
 import type { YoutubeAuth } from "./oauth.ts";
 import type { YoutubeVideoResource } from "./video-metadata.ts";
 import { parseGoogleError, youtubeError, youtubeUnavailable } from "./youtube-errors.ts";
@@ -109,7 +109,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeClien
   /** Waits before retry number `failures`, or gives up after maxRetries. */
   const backoff = async (failures: number, operation: string, why: string, signal: AbortSignal) => {
     if (failures > maxRetries) throw youtubeUnavailable(operation, `${why} (${maxRetries} retries)`);
-    await wait(backoffDelayMs(failures, random), signal);
+    await wait(backoffDelayMs(failures, { random }), signal);
   };
 
   /** One request with retries of network errors and 5xx, and one token refresh on 401; other answers are returned. */
