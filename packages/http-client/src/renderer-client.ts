@@ -8,7 +8,7 @@ import {
 } from "@video-service/contracts";
 import { ndjsonLines } from "./ndjson.ts";
 import { checkReady } from "./ready.ts";
-import { isRetryableStatus } from "./retry-policy.ts";
+import { isRetryableStatus, isUnavailableStatus } from "./retry-policy.ts";
 import {
   type Attempt,
   callService,
@@ -142,6 +142,8 @@ async function readRenderStream(
           status: event.problem.status,
           problem: event.problem,
           retryable: isRetryableStatus(event.problem.status),
+          // A 503 line: the renderer gave the render up (shutting down, storage unreachable), not the job's fault.
+          unavailable: isUnavailableStatus(event.problem.status),
         });
     }
   }
