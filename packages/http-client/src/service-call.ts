@@ -120,9 +120,7 @@ export async function callService<T>(connection: ServiceConnection, options: Cal
       retries,
       signal,
       classify: (err) =>
-        err instanceof ServiceError && err.retryable
-          ? { retry: true, delayMs: err.retryAfterMs }
-          : { retry: false },
+        err instanceof ServiceError && err.retryable ? { retry: true, delayMs: err.retryAfterMs } : { retry: false },
       onRetry: ({ attempt, delayMs, error }) => {
         const failure = error as ServiceError;
         logger?.warn(

@@ -87,6 +87,17 @@ export const gatewayConfigSchema = z
     MAX_BODY_BYTES: env.int(256 * 1024, 1024),
     // ECS stopTimeout is 120 s max; leave room for the renderer to be told and telemetry to flush.
     SHUTDOWN_TIMEOUT_MS: env.int(60_000, 1000),
+    // Dependencies down ≠ job failed: while imagegen, the renderer or storage cannot take a call, a
+    // job waits (back in the queue, attempts untouched) up to this long, then fails saying why.
+    DEPENDENCY_WAIT_MS: env.int(30 * 60_000, 1000),
+    // The longest pause between two tries of a waiting job (backoff with full jitter up to it).
+    DEPENDENCY_BACKOFF_MAX_MS: env.int(30_000, 50),
+    // How often the worker checks imagegen, the renderer and storage; it takes no job while one is down.
+    DEPENDENCY_CHECK_INTERVAL_MS: env.int(5000, 100),
+    // At shutdown a running stage may finish within this; then the job is handed back to the queue.
+    WORKER_DRAIN_GRACE_MS: env.int(5000, 0),
+    // How often "running" records are checked against the queue (a job whose worker died is requeued or failed).
+    RECONCILE_INTERVAL_MS: env.int(60_000, 100),
   })
   .superRefine(checkStorageEnv, reportWithOtherIssues)
   .superRefine((config, ctx) => {

@@ -133,6 +133,10 @@ export async function createGatewayServices({
       logger,
       signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
       youtube,
+      dependencyWait: { maxWaitMs: config.DEPENDENCY_WAIT_MS, maxBackoffMs: config.DEPENDENCY_BACKOFF_MAX_MS },
+      dependencyCheckIntervalMs: config.DEPENDENCY_CHECK_INTERVAL_MS,
+      drainGraceMs: config.WORKER_DRAIN_GRACE_MS,
+      reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
     });
   }
 

@@ -45,7 +45,9 @@ describe("video jobs: cancel, failure, retry", () => {
   let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
   beforeAll(async () => {
     // Two BullMQ attempts: a transient failure is retried once before the job fails.
-    h = await startHarness({ env: { JOB_ATTEMPTS: "2" } });
+    h = await startHarness({
+      env: { JOB_ATTEMPTS: "2", DEPENDENCY_WAIT_MS: "1500", DEPENDENCY_BACKOFF_MAX_MS: "100" },
+    });
     hook = await startWebhookReceiver();
   });
   afterAll(async () => {
@@ -139,23 +141,32 @@ describe("video jobs: cancel, failure, retry", () => {
     expect((await h.app.request(success.outputs.video.url)).status).toBe(200);
   });
 
-  it("retries a transient failure (a 502 from the renderer) with BullMQ before giving up", async () => {
+  it("waits for a renderer that answers 502 without spending attempts, and fails clearly after DEPENDENCY_WAIT_MS", async () => {
     h.renderer.behaviour.render = "ok";
-    // The client's own retry (1) also meets a 502: the first BullMQ attempt fails, the second succeeds.
-    h.renderer.behaviour.unavailableRenders = 2;
+    // Each run's call and the client's own retry (1) meet a 502: three runs of the stage, none of them
+    // spends one of the job's two attempts (the old behaviour failed this job).
+    h.renderer.behaviour.unavailableRenders = 4;
     const created = (await (await h.call("POST", "/v1/videos", textStory("Transient"))).json()) as { id: string };
+    // While it waits the job reads "queued" with why.
+    let waiting: JobBody;
+    do {
+      waiting = (await (await h.call("GET", `/v1/videos/${created.id}`)).json()) as JobBody;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    } while (!waiting.error && waiting.status !== "succeeded");
+    expect(waiting.error).toMatchObject({ stage: "render", title: "Waiting for the renderer", retryable: true });
     const done = await h.waitForStatus<JobBody>(created.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
-    expect(done.stages.render).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(done.stages.render).toMatchObject({ status: "succeeded", attempts: 3 });
     expect(done.stages.narration?.attempts).toBe(1);
+    expect(done.error).toBeUndefined();
 
-    // Transient failures in every attempt: failed, marked retryable so a client knows retrying may help.
-    h.renderer.behaviour.unavailableRenders = 4;
+    // Down for longer than DEPENDENCY_WAIT_MS (1.5 s here): failed, saying what it waited for.
+    h.renderer.behaviour.unavailableRenders = 1_000_000;
     const unlucky = (await (await h.call("POST", "/v1/videos", textStory("Unlucky"))).json()) as { id: string };
     const failed = await h.waitForStatus<JobBody>(unlucky.id, ["succeeded", "failed"]);
     expect(failed.status).toBe("failed");
-    expect(failed.error).toMatchObject({ stage: "render", retryable: true });
-    expect(failed.stages.render?.attempts).toBe(2);
+    expect(failed.error).toMatchObject({ stage: "render", title: "The renderer stayed unavailable", retryable: true });
+    expect(failed.error?.detail).toMatch(/DEPENDENCY_WAIT_MS/);
     h.renderer.behaviour.unavailableRenders = 0;
   });
 

@@ -100,8 +100,9 @@ export async function runPipeline({
       return output;
     } catch (err) {
       const finishedAt = new Date();
-      // A deferred stage (waiting for the YouTube upload budget) has not failed: it will run later.
-      const deferred = err instanceof DeferredError;
+      // A deferred stage (waiting for the YouTube upload budget, or handed back at shutdown) has not
+      // failed: it will run later.
+      const deferred = err instanceof DeferredError || (signal.aborted && signal.reason instanceof DrainingError);
       await setStage(name, {
         ...stages[name],
         status: deferred ? "pending" : "failed",
