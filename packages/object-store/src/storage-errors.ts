@@ -5,6 +5,8 @@
  */
 export class StorageUnavailableError extends Error {
   override readonly name = "StorageUnavailableError";
+  /** Read by the services' error handler (@video-service/errors): answered 503 + Retry-After, not 500. */
+  readonly unavailable = true;
   readonly operation: string;
   constructor(operation: string, cause: unknown) {
     super(`storage unavailable during ${operation}: ${describe(cause)}`, { cause });

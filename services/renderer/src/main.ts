@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { loadConfig, redactConfig } from "@video-service/config";
 import { createLogger } from "@video-service/logger";
 import { installShutdown } from "@video-service/shutdown";
@@ -16,17 +17,22 @@ const [
   { createObjectStore },
   { listen },
   { createEspeakEngine },
+  { sweepScratch },
 ] = await Promise.all([
   import("./app.ts"),
   import("./ffmpeg/ffmpeg.runner.ts"),
   import("@video-service/object-store"),
   import("@video-service/shutdown"),
   import("./speech/espeak.engine.ts"),
+  import("./render/scratch.ts"),
 ]);
 
 // Nested secrets (the storage signing key) are left out rather than redacted one by one.
 const { storage, ...flat } = config;
 logger.info({ config: { ...redactConfig(flat), storage: storage.kind } }, "starting renderer");
+// A renderer that died (SIGKILL, OOM) may have left FFmpeg running and work dirs behind.
+await mkdir(config.scratchDir, { recursive: true });
+await sweepScratch({ scratchDir: config.scratchDir, logger });
 const capabilities = await probeCapabilities();
 if (!capabilities.ok) logger.error({ capabilities }, "ffmpeg lacks what renders need; /readyz will fail");
 
