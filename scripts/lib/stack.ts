@@ -85,7 +85,7 @@ function start(name: string, command: string, args: string[], env: Record<string
   return { name, process: child, exited };
 }
 
-async function waitHealthy(name: string, url: string, child: Child, logDir: string, timeoutMs = 30_000) {
+async function waitHealthy(name: string, url: string, child: Child, logDir: string, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.process.exitCode !== null) {

@@ -34,7 +34,7 @@ describe("faults: crashes, outages and deploys", () => {
       },
     });
     api = { url: stack.gatewayUrl, apiKey: stack.apiKey };
-  }, 90_000);
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
