@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createImagegenClient, createRendererClient } from "@video-service/http-client";
 import { silentLogger } from "@video-service/logger";
+import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -21,6 +22,8 @@ import { type FakeRenderer, startFakeRenderer } from "./fakes/fake-renderer.ts";
 import { startRedis, type TestRedis } from "./redis.ts";
 
 export const API_KEY = "test-api-key-0123456789";
+/** A Standard Webhooks secret (whsec_ + base64 of 32 bytes). */
+export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from("test-webhook-secret-0123456789ab").toString("base64")}`;
 const INTERNAL_TOKEN = "test-internal-token-0123456789";
 
 export interface Harness {
@@ -89,7 +92,9 @@ export async function startHarness({
     LOG_LEVEL: "silent",
     RUN_WORKER: String(runWorker),
     WORKER_CONCURRENCY: "2",
-    WEBHOOK_SECRET: "test-webhook-secret-0123",
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    // The tests' receivers listen on loopback.
+    WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
     WEBHOOK_TIMEOUT_MS: "2000",
     ...(fakeReddit
       ? {
@@ -228,7 +233,13 @@ export function startExtraWorker(h: Harness, options: Partial<WorkerDeps> = {}):
     imagegen: createImagegenClient({ baseUrl: h.imagegen.url, token }),
     renderer: createRendererClient({ baseUrl: h.renderer.url, token }),
     sources: defaultStorySources,
-    webhooks: createWebhookSender({ secret: undefined, timeoutMs: 1000, logger }),
+    webhooks: createWebhookSender({
+      secrets: h.config.WEBHOOK_SECRET,
+      timeoutMs: 1000,
+      logger,
+      policy: addressPolicy(h.config.WEBHOOK_ALLOW_HOSTS),
+      requireHttps: false,
+    }),
     logger,
     signedUrlTtlSeconds: 60,
     ...options,
