@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createImagegenClient, createRendererClient } from "@video-service/http-client";
-import { silentLogger } from "@video-service/logger";
+import { type Logger, silentLogger } from "@video-service/logger";
 import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Queue } from "bullmq";
@@ -71,10 +71,16 @@ export async function startHarness({
   runWorker = true,
   reddit = false,
   youtube,
+  webhookNetwork,
+  logger = silentLogger(),
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
   reddit?: boolean;
+  /** Webhook DNS and sockets (a resolver stub, a loopback-only connector). */
+  webhookNetwork?: GatewayOverrides["webhookNetwork"];
+  /** The gateway's logger (tests that read the log pass one writing to a stream). */
+  logger?: Logger;
   /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
   youtube?: GatewayOverrides["youtube"];
 } = {}): Promise<Harness> {
@@ -125,12 +131,13 @@ export async function startHarness({
     // Reddit's waits (rate limit, backoff) take a few milliseconds here.
     reddit: fakeReddit ? { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))) } : false,
     ...(youtube ? { youtube } : {}),
+    ...(webhookNetwork ? { webhookNetwork } : {}),
     app: { shutdownSignal: shutdown.signal, sseHeartbeatMs: 200, readinessTimeoutMs: 1000 },
   };
   const queues: Queue[] = [];
 
   const build = async (): Promise<GatewayServices> => {
-    const services = await createGatewayServices({ config, logger: silentLogger(), overrides });
+    const services = await createGatewayServices({ config, logger, overrides });
     await services.reddit?.schedules.reconcile();
     return services;
   };
