@@ -152,7 +152,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const redis = start(
       "redis",
       "redis-server",
-      ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir],
+      // AOF persistence (fsync every second, as BullMQ recommends): a crash of the machine or of
+      // redis-server loses at most the last second, not every job.
+      ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", redisDir]
+        .concat(["--appendfsync", "everysec"]),
       {},
       logDir,
     );

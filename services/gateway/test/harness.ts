@@ -73,6 +73,7 @@ export async function startHarness({
   youtube,
   webhookNetwork,
   logger = silentLogger(),
+  redisAppendonly = false,
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
@@ -81,10 +82,12 @@ export async function startHarness({
   webhookNetwork?: GatewayOverrides["webhookNetwork"];
   /** The gateway's logger (tests that read the log pass one writing to a stream). */
   logger?: Logger;
+  /** Run the private Redis with AOF persistence (crash and restart tests). */
+  redisAppendonly?: boolean;
   /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
   youtube?: GatewayOverrides["youtube"];
 } = {}): Promise<Harness> {
-  const testRedis = await startRedis();
+  const testRedis = await startRedis({ appendonly: redisAppendonly });
   const storageDir = await mkdtemp(path.join(tmpdir(), "gateway-store-"));
   const fakeReddit = reddit ? await startFakeReddit() : undefined;
   const parsed = gatewayConfigSchema.parse({

@@ -81,7 +81,13 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
     const id = newJobId();
     const scope = c.get("apiKeyId");
     if (idempotencyKey) {
-      const claim = await idempotency.claim({ scope, idempotencyKey, requestHash: hashRequest(request), jobId: id });
+      const claim = await idempotency
+        .claim({ scope, idempotencyKey, requestHash: hashRequest(request), jobId: id })
+        .catch((err: unknown) => {
+          // Redis may still run the claim late: the release goes out after it, on the same connection.
+          void idempotency.release({ scope, idempotencyKey }).catch(() => undefined);
+          throw err;
+        });
       if (claim.kind === "mismatch") {
         throw new AppError("conflict", "this Idempotency-Key was already used with a different request body", {
           extensions: { videoId: claim.jobId },
