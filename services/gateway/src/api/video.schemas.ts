@@ -110,6 +110,8 @@ const webhookUrl = z
   .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
   .max(2048)
   .refine((raw) => {
+    // Refinements run even when the URL check failed: an unparsable URL is reported by that check.
+    if (!URL.canParse(raw)) return true;
     const url = new URL(raw);
     return url.username === "" && url.password === "";
   }, "must not contain credentials (user:password@); put a token in the path or rely on the signature");
