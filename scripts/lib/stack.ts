@@ -36,6 +36,8 @@ export interface Stack {
   internalToken: string;
   storageDir: string;
   logDir: string;
+  /** The gateway's environment (another gateway process, say a worker-only one, can be started with it). */
+  gatewayEnv: Record<string, string>;
   /** Stops the services (SIGTERM, then SIGKILL after a grace period) and redis. */
   stop: () => Promise<void>;
 }
@@ -143,6 +145,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 
   const children: Child[] = [];
+  let gatewayEnv: Record<string, string> = {};
   const stop = async () => {
     // Gateway first (its worker stops calling the others), then the services, then redis.
     for (const child of [...children].reverse()) await stopChild(child, 15_000);
@@ -189,6 +192,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ],
     ];
     for (const [name, port, env] of services) {
+      if (name === "gateway") gatewayEnv = { ...common, ...env };
       const child = start(
         name,
         node,
@@ -206,5 +210,5 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
 
-  return { gatewayUrl, imagegenUrl, rendererUrl, redisUrl, apiKey, internalToken, storageDir, logDir, stop };
+  return { gatewayUrl, imagegenUrl, rendererUrl, redisUrl, apiKey, internalToken, storageDir, logDir, gatewayEnv, stop };
 }
