@@ -157,8 +157,18 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       "redis-server",
       // AOF persistence (fsync every second, as BullMQ recommends): a crash of the machine or of
       // redis-server loses at most the last second, not every job.
-      ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", redisDir]
-        .concat(["--appendfsync", "everysec"]),
+      [
+        "--port",
+        String(redisPort),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--dir",
+        redisDir,
+      ].concat(["--appendfsync", "everysec"]),
       {},
       logDir,
     );
@@ -210,5 +220,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
 
-  return { gatewayUrl, imagegenUrl, rendererUrl, redisUrl, apiKey, internalToken, storageDir, logDir, gatewayEnv, stop };
+  return {
+    gatewayUrl,
+    imagegenUrl,
+    rendererUrl,
+    redisUrl,
+    apiKey,
+    internalToken,
+    storageDir,
+    logDir,
+    gatewayEnv,
+    stop,
+  };
 }

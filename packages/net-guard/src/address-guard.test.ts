@@ -1,14 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  addressPolicy,
-  checkUrl,
-  guardedRequest,
-  nonPublicReason,
-  STRICT_POLICY,
-  UnsafeUrlError,
-} from "./index.ts";
+import { addressPolicy, checkUrl, guardedRequest, nonPublicReason, STRICT_POLICY, UnsafeUrlError } from "./index.ts";
 import { loopbackOnlyConnector, stubResolver } from "./testing.ts";
 
 describe("checkUrl: what is refused before any lookup", () => {

@@ -43,8 +43,8 @@ export function addressPolicy(entries: readonly string[]): AddressPolicy {
 
 const IPV6_ONLY_GLOBAL = ipaddr.parseCIDR("2000::/3");
 /** Inside 2000::/3 but not public: IETF protocol assignments (Teredo, benchmarking, ORCHID), documentation. */
-const IPV6_SPECIAL: [ipaddr.IPv6, number][] = ["2001::/23", "2001:db8::/32", "3fff::/20"].map(
-  (cidr) => ipaddr.IPv6.parseCIDR(cidr),
+const IPV6_SPECIAL: [ipaddr.IPv6, number][] = ["2001::/23", "2001:db8::/32", "3fff::/20"].map((cidr) =>
+  ipaddr.IPv6.parseCIDR(cidr),
 );
 
 /** The IPv4 address an IPv6 address carries, for the forms that route to it. */

@@ -57,7 +57,9 @@ export async function guardedRequest(rawUrl: string, options: GuardedRequestOpti
             kept += chunk.length;
           }
         });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+        );
         res.on("error", reject);
       },
     );

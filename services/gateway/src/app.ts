@@ -8,10 +8,10 @@ import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
 import { registerDocsRoutes } from "./api/docs.api.ts";
 import { registerFileRoutes } from "./api/files.api.ts";
 import { registerHealthRoutes } from "./api/health.api.ts";
-import { registerScheduleRoutes } from "./api/schedules.api.ts";
-import { registerTrendRoutes } from "./api/trends.api.ts";
 import { rateLimit } from "./api/rate-limit.ts";
 import { isRedisUnavailable, notFoundOrMethodNotAllowed, rejectBadPercentEncoding } from "./api/request-hygiene.ts";
+import { registerScheduleRoutes } from "./api/schedules.api.ts";
+import { registerTrendRoutes } from "./api/trends.api.ts";
 import { registerVideoRoutes } from "./api/videos.api.ts";
 
 export type { ApiDeps as AppDeps } from "./api/api.types.ts";

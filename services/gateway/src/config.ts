@@ -1,6 +1,6 @@
 import { env, serviceEnvShape, z } from "@video-service/config";
-import { checkStorageEnv, reportWithOtherIssues, storageEnvShape } from "@video-service/object-store/storage-env";
 import { addressPolicy } from "@video-service/net-guard";
+import { checkStorageEnv, reportWithOtherIssues, storageEnvShape } from "@video-service/object-store/storage-env";
 import { userAgentProblem } from "./reddit/reddit.client.ts";
 import { parseWebhookSecret } from "./webhooks/webhook-signature.ts";
 
@@ -50,17 +50,15 @@ export const gatewayConfigSchema = z
     REDDIT_CREATE_TIMEOUT_MS: env.int(5000, 100),
     // Standard Webhooks secrets, whsec_<base64 of 24–64 bytes>, comma-separated: every one signs
     // (rotation); without one, requests with a webhook are refused (422).
-    WEBHOOK_SECRET: env
-      .list()
-      .superRefine((secrets, ctx) => {
-        for (const [index, value] of secrets.entries()) {
-          try {
-            parseWebhookSecret(value);
-          } catch (err) {
-            ctx.addIssue({ code: "custom", message: `secret ${index + 1} ${(err as Error).message}` });
-          }
+    WEBHOOK_SECRET: env.list().superRefine((secrets, ctx) => {
+      for (const [index, value] of secrets.entries()) {
+        try {
+          parseWebhookSecret(value);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `secret ${index + 1} ${(err as Error).message}` });
         }
-      }),
+      }
+    }),
     WEBHOOK_TIMEOUT_MS: env.int(5000, 100),
     // Attempts per event, and the full-jitter backoff between them (bound doubles up to the cap).
     WEBHOOK_ATTEMPTS: env.int(5, 1),

@@ -1,11 +1,11 @@
 import { createImagegenClient, createRendererClient, type ServiceClientOptions } from "@video-service/http-client";
 import type { Logger } from "@video-service/logger";
+import { addressPolicy, type GuardedRequestOptions, type Resolver } from "@video-service/net-guard";
 import { createObjectStore, type ObjectStore } from "@video-service/object-store";
 import { storageConfigFromEnv } from "@video-service/object-store/storage-env";
-import { addressPolicy, type GuardedRequestOptions, type Resolver } from "@video-service/net-guard";
 import { Redis } from "ioredis";
-import { createRateLimiter } from "./api/rate-limit.ts";
 import { IdempotencyStore } from "./api/idempotency.ts";
+import { createRateLimiter } from "./api/rate-limit.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
@@ -214,7 +214,14 @@ export async function createGatewayServices({
       { name: "events", run: () => events.close() },
       // Pending webhook retries are abandoned (recorded on their jobs) rather than holding the exit.
       { name: "webhooks", run: () => webhooks.close() },
-      { name: "api-redis", run: () => apiRedis.quit().then(() => undefined, () => apiRedis.disconnect()) },
+      {
+        name: "api-redis",
+        run: () =>
+          apiRedis.quit().then(
+            () => undefined,
+            () => apiRedis.disconnect(),
+          ),
+      },
     ],
   };
 }

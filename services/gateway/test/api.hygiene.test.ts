@@ -54,14 +54,18 @@ describe("request hygiene", () => {
     expect((await h.call("POST", "/v1/videos", withBell)).status).toBe(422);
     const twoLineTitle = { ...story, source: { ...story.source, title: "Two\nlines" } };
     expect((await h.call("POST", "/v1/videos", twoLineTitle)).status).toBe(422);
-    const escape = { ...story, source: { ...story.source, body: "ANSI \u001b[31mred\u001b[0m" } };
-    expect((await h.call("POST", "/v1/videos", escape)).status).toBe(422);
+    const ansi = { ...story, source: { ...story.source, body: "ANSI \u001b[31mred\u001b[0m" } };
+    expect((await h.call("POST", "/v1/videos", ansi)).status).toBe(422);
     const paragraphs = { ...story, source: { ...story.source, body: "First paragraph.\n\nSecond\tone." } };
     expect((await h.call("POST", "/v1/videos", paragraphs)).status).toBe(202);
   });
 
   it("property: any JSON body to POST /v1/videos is answered 2xx or 4xx problem, never 5xx", async () => {
-    const text = fc.oneof(fc.string(), fc.string({ unit: "binary" }), fc.constantFrom("", " ", "\u0000", "a".repeat(400)));
+    const text = fc.oneof(
+      fc.string(),
+      fc.string({ unit: "binary" }),
+      fc.constantFrom("", " ", "\u0000", "a".repeat(400)),
+    );
     const near = fc.record(
       {
         source: fc.oneof(

@@ -47,8 +47,10 @@ function ping(port: number): Promise<boolean> {
 async function spawnRedis(port: number, dir: string, appendonly: boolean) {
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendonly ? "yes" : "no"]
-      .concat(["--dir", dir]),
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", appendonly ? "yes" : "no"].concat([
+      "--dir",
+      dir,
+    ]),
     { stdio: "ignore" },
   );
   const state = { exited: false };

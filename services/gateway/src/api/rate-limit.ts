@@ -1,6 +1,6 @@
 import { AppError } from "@video-service/errors";
-import type { Redis } from "ioredis";
 import type { MiddlewareHandler } from "hono";
+import type { Redis } from "ioredis";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
 
 /**

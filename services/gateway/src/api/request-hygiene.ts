@@ -20,7 +20,9 @@ const routePattern = (path: string): RegExp =>
   new RegExp(
     `^${path
       .split("/")
-      .map((part) => (part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+      .map((part) =>
+        part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+      )
       .join("/")}/?$`,
   );
 

@@ -12,6 +12,4 @@ const LINE_CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 export const plainText = () =>
   z.string().refine((text) => !CONTROL_CHARACTERS.test(text), "must not contain control characters");
 export const singleLineText = () =>
-  z
-    .string()
-    .refine((text) => !LINE_CONTROL_CHARACTERS.test(text), "must be one line without control characters");
+  z.string().refine((text) => !LINE_CONTROL_CHARACTERS.test(text), "must be one line without control characters");

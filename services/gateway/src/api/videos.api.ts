@@ -30,7 +30,10 @@ const notFound = (id: string) => new AppError("not-found", `no video job ${id}`)
 export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
   const { jobs, queue, store, events, idempotency, logger, config } = deps;
   const ttl = config.SIGNED_URL_TTL_SECONDS;
-  const webhookRules = { policy: addressPolicy(config.WEBHOOK_ALLOW_HOSTS), requireHttps: config.WEBHOOK_REQUIRE_HTTPS };
+  const webhookRules = {
+    policy: addressPolicy(config.WEBHOOK_ALLOW_HOSTS),
+    requireHttps: config.WEBHOOK_REQUIRE_HTTPS,
+  };
   const refuse = (path: string, message: string) =>
     new AppError("validation-failed", `${path}: ${message}`, { extensions: { errors: [{ path, message }] } });
 

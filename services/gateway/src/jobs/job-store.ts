@@ -1,5 +1,4 @@
 import type { Redis } from "ioredis";
-import type { WebhookDelivery } from "../pipeline/webhook.ts";
 import {
   type CreateVideoRequest,
   type JobError,
@@ -8,6 +7,7 @@ import {
   type StageName,
   type StageState,
 } from "../api/video.schemas.ts";
+import type { WebhookDelivery } from "../pipeline/webhook.ts";
 
 /** What the render produced, by key; URLs are signed when a client reads the job. */
 export interface JobOutputs {
