@@ -83,6 +83,8 @@ console.log("loadtest: starting the native stack (API only: no worker yet)");
 const stack = await startStack({
   dataDir,
   logLevel: "warn",
+  // A loaded machine starts slowly; the figures are measured once everything is up.
+  healthTimeoutMs: 180_000,
   env: { RUN_WORKER: "false", RATE_LIMIT_PER_MINUTE: "0", MAX_UNFINISHED_JOBS_PER_KEY: "0" },
 });
 const base = new URL(stack.gatewayUrl);

@@ -23,6 +23,8 @@ export interface StackOptions {
   logLevel?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** How long each service may take to answer /healthz (default 30 s). */
+  healthTimeoutMs?: number;
   /** Called with each service's name when it is up. */
   onStarted?: (name: string, url: string) => void;
 }
@@ -212,7 +214,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       );
       children.push(child);
       const url = `http://127.0.0.1:${port}`;
-      await waitHealthy(name, `${url}/healthz`, child, logDir);
+      await waitHealthy(name, `${url}/healthz`, child, logDir, options.healthTimeoutMs);
       options.onStarted?.(name, url);
     }
   } catch (error) {

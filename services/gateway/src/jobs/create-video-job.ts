@@ -77,18 +77,22 @@ export async function createVideoJob(
   let post: CreatedVideoJob["post"];
   let stored = request;
   if (request.source.type === "reddit") {
-    const source = request.source;
+    const resolving = resolveRedditPost(deps, request.source, id);
     const resolved =
       deps.redditTimeoutMs === undefined
-        ? await resolveRedditPost(deps, source, id)
-        : await withTimeout(deps.redditTimeoutMs, undefined, "choosing the Reddit post", () =>
-            resolveRedditPost(deps, source, id),
-          ).catch((err: unknown) => {
-            if (!(err instanceof TimeoutError)) throw err;
-            throw new AppError("unavailable", `Reddit did not answer within ${err.timeoutMs} ms; try again shortly`, {
-              headers: { "retry-after": "10" },
-            });
-          });
+        ? await resolving
+        : await withTimeout(deps.redditTimeoutMs, undefined, "choosing the Reddit post", () => resolving).catch(
+            (err: unknown) => {
+              if (!(err instanceof TimeoutError)) throw err;
+              // The choice goes on without us: a post it claims for this job (never created) is given back.
+              void resolving
+                .then((late) => late.claimed && deps.reddit?.usedPosts.release(late.claimed.fullname, id))
+                .catch(() => undefined);
+              throw new AppError("unavailable", `Reddit did not answer within ${err.timeoutMs} ms; try again shortly`, {
+                headers: { "retry-after": "10" },
+              });
+            },
+          );
     post = resolved.post;
     claimed = resolved.claimed;
     stored = { ...request, source: { ...request.source, postId: resolved.post.id } };
