@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createImagegenClient, createRendererClient } from "@video-service/http-client";
-import { silentLogger } from "@video-service/logger";
+import { type Logger, silentLogger } from "@video-service/logger";
+import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -21,6 +22,8 @@ import { type FakeRenderer, startFakeRenderer } from "./fakes/fake-renderer.ts";
 import { startRedis, type TestRedis } from "./redis.ts";
 
 export const API_KEY = "test-api-key-0123456789";
+/** A Standard Webhooks secret (whsec_ + base64 of 32 bytes). */
+export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from("test-webhook-secret-0123456789ab").toString("base64")}`;
 const INTERNAL_TOKEN = "test-internal-token-0123456789";
 
 export interface Harness {
@@ -68,14 +71,23 @@ export async function startHarness({
   runWorker = true,
   reddit = false,
   youtube,
+  webhookNetwork,
+  logger = silentLogger(),
+  redisAppendonly = false,
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
   reddit?: boolean;
+  /** Webhook DNS and sockets (a resolver stub, a loopback-only connector). */
+  webhookNetwork?: GatewayOverrides["webhookNetwork"];
+  /** The gateway's logger (tests that read the log pass one writing to a stream). */
+  logger?: Logger;
+  /** Run the private Redis with AOF persistence (crash and restart tests). */
+  redisAppendonly?: boolean;
   /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
   youtube?: GatewayOverrides["youtube"];
 } = {}): Promise<Harness> {
-  const testRedis = await startRedis();
+  const testRedis = await startRedis({ appendonly: redisAppendonly });
   const storageDir = await mkdtemp(path.join(tmpdir(), "gateway-store-"));
   const fakeReddit = reddit ? await startFakeReddit() : undefined;
   const parsed = gatewayConfigSchema.parse({
@@ -89,7 +101,9 @@ export async function startHarness({
     LOG_LEVEL: "silent",
     RUN_WORKER: String(runWorker),
     WORKER_CONCURRENCY: "2",
-    WEBHOOK_SECRET: "test-webhook-secret-0123",
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    // The tests' receivers listen on loopback.
+    WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
     WEBHOOK_TIMEOUT_MS: "2000",
     ...(fakeReddit
       ? {
@@ -120,12 +134,13 @@ export async function startHarness({
     // Reddit's waits (rate limit, backoff) take a few milliseconds here.
     reddit: fakeReddit ? { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))) } : false,
     ...(youtube ? { youtube } : {}),
+    ...(webhookNetwork ? { webhookNetwork } : {}),
     app: { shutdownSignal: shutdown.signal, sseHeartbeatMs: 200, readinessTimeoutMs: 1000 },
   };
   const queues: Queue[] = [];
 
   const build = async (): Promise<GatewayServices> => {
-    const services = await createGatewayServices({ config, logger: silentLogger(), overrides });
+    const services = await createGatewayServices({ config, logger, overrides });
     await services.reddit?.schedules.reconcile();
     return services;
   };
@@ -228,7 +243,13 @@ export function startExtraWorker(h: Harness, options: Partial<WorkerDeps> = {}):
     imagegen: createImagegenClient({ baseUrl: h.imagegen.url, token }),
     renderer: createRendererClient({ baseUrl: h.renderer.url, token }),
     sources: defaultStorySources,
-    webhooks: createWebhookSender({ secret: undefined, timeoutMs: 1000, logger }),
+    webhooks: createWebhookSender({
+      secrets: h.config.WEBHOOK_SECRET,
+      timeoutMs: 1000,
+      logger,
+      policy: addressPolicy(h.config.WEBHOOK_ALLOW_HOSTS),
+      requireHttps: false,
+    }),
     logger,
     signedUrlTtlSeconds: 60,
     ...options,

@@ -10,6 +10,7 @@ import type { WebhookSender } from "../pipeline/webhook.ts";
 import type { ScheduleService } from "../schedules/schedule.service.ts";
 import type { RedditApiDeps } from "../trends/index.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 /** Everything the HTTP API uses; main.ts builds it, tests build it around their own Redis and fakes. */
 export interface ApiDeps {
@@ -20,6 +21,8 @@ export interface ApiDeps {
   queue: VideoQueue;
   events: JobEvents;
   idempotency: IdempotencyStore;
+  /** Requests per minute per API key; absent: no limit. */
+  rateLimiter?: RateLimiter | undefined;
   webhooks: WebhookSender;
   imagegen: ImagegenClient;
   renderer: RendererClient;

@@ -1,18 +1,19 @@
 import { z } from "@hono/zod-openapi";
 import { formatSchema, jobIdSchema, objectKeySchema, themeSchema, voiceSchema } from "@video-service/contracts";
 import { SOURCE_TYPES } from "../sources/index.ts";
+import { plainText, singleLineText } from "./text.schemas.ts";
 
 /** The story as text: a title, an optional body and optional comments, narrated in that order. */
 export const textSourceSchema = z
   .object({
     type: z.literal("text"),
-    title: z.string().trim().min(1).max(300),
-    body: z.string().trim().min(1).max(40_000).optional(),
+    title: singleLineText().trim().min(1).max(300),
+    body: plainText().trim().min(1).max(40_000).optional(),
     comments: z
       .array(
         z.object({
-          author: z.string().trim().min(1).max(64).optional(),
-          body: z.string().trim().min(1).max(10_000),
+          author: singleLineText().trim().min(1).max(64).optional(),
+          body: plainText().trim().min(1).max(10_000),
         }),
       )
       .max(50)
@@ -81,9 +82,9 @@ export const youtubePublishSchema = z
     privacy: z.enum(["private", "unlisted", "public"]).default("private"),
     // Scheduled publication: the video stays private until then (YouTube only accepts it on private videos).
     publishAt: z.iso.datetime({ offset: true }).optional(),
-    title: z.string().trim().min(1).max(100).optional(),
-    description: z.string().max(5000).optional(),
-    tags: z.array(z.string().trim().min(1).max(100)).max(30).optional(),
+    title: singleLineText().trim().min(1).max(100).optional(),
+    description: plainText().max(5000).optional(),
+    tags: z.array(singleLineText().trim().min(1).max(100)).max(30).optional(),
     // YouTube video category id; default YOUTUBE_CATEGORY_ID (24, Entertainment).
     categoryId: z
       .string()
@@ -104,7 +105,16 @@ export const youtubePublishSchema = z
 
 export const publishSchema = z.object({ youtube: youtubePublishSchema }).openapi("Publish");
 
-const httpUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).max(2048);
+/** A webhook URL: http(s), no credentials; its address is checked against the server's policy at POST and at delivery. */
+const webhookUrl = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .max(2048)
+  .refine((raw) => {
+    // Refinements run even when the URL check failed: an unparsable URL is reported by that check.
+    if (!URL.canParse(raw)) return true;
+    const url = new URL(raw);
+    return url.username === "" && url.password === "";
+  }, "must not contain credentials (user:password@); put a token in the path or rely on the signature");
 
 export const createVideoRequestSchema = z
   .object({
@@ -114,7 +124,7 @@ export const createVideoRequestSchema = z
     style: styleSchema.default({ theme: "dark", captions: "word" }),
     music: musicRequestSchema.optional(),
     publish: publishSchema.optional(),
-    webhook: z.object({ url: httpUrl }).optional(),
+    webhook: z.object({ url: webhookUrl }).optional(),
   })
   .strict()
   .openapi("CreateVideoRequest", {
@@ -180,6 +190,22 @@ export const videoOutputsSchema = z
 // Schemas of @video-service/contracts are plain zod (no .openapi()); the path parameter's name comes from the key.
 export const videoIdParamSchema = z.object({ id: jobIdSchema });
 
+export const webhookDeliverySchema = z
+  .object({
+    id: z.string().openapi({ description: "the webhook-id header, the same on every attempt" }),
+    type: z.string(),
+    state: z.enum(["pending", "delivered", "failed", "abandoned"]),
+    attempts: z.array(
+      z.object({
+        at: z.string(),
+        durationMs: z.number(),
+        status: z.number().int().optional(),
+        error: z.string().optional(),
+      }),
+    ),
+  })
+  .openapi("WebhookDelivery");
+
 export const videoJobSchema = z
   .object({
     id: z.string(),
@@ -189,6 +215,7 @@ export const videoJobSchema = z
     stages: z.record(stageNameSchema, stageStateSchema),
     error: jobErrorSchema.optional(),
     outputs: videoOutputsSchema.optional(),
+    webhooks: z.array(webhookDeliverySchema).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     request: createVideoRequestSchema,

@@ -191,7 +191,7 @@ export async function runPipeline({
   await stage("notify", async () => {
     await deleteTempObjects({ store: deps.store, jobId: id, logger: deps.logger });
     if (!request.webhook) return { skipped: true, tempDeleted: true };
-    const delivered = await notifyWebhook({
+    const started = await notifyWebhook({
       jobs: deps.jobs,
       store: deps.store,
       webhooks: deps.webhooks,
@@ -200,7 +200,8 @@ export async function runPipeline({
       signedUrlTtlSeconds: deps.signedUrlTtlSeconds,
       logger: deps.logger,
     });
-    return { webhookDelivered: delivered, tempDeleted: true };
+    // Delivered in the background; its attempts are on the job (`webhooks`).
+    return { webhookStarted: started, tempDeleted: true };
   });
   return outputs;
 }
