@@ -33,9 +33,45 @@ export const speechRequestSchema = z.object({
 export type SpeechRequest = z.infer<typeof speechRequestSchema>;
 export type SpeechRequestInput = z.input<typeof speechRequestSchema>;
 
+/** What a paid engine billed for one speech request. */
+export const speechUsageSchema = z.object({
+  provider: z.literal("polly"),
+  /** The Polly engine the voice was synthesised with: generative, long-form, neural or standard. */
+  engine: z.string(),
+  /** Characters billed (Polly's RequestCharacters, speech marks and audio requests together). */
+  billedCharacters: z.number().int().nonnegative(),
+  /** billedCharacters at the engine's list price (see the renderer's README), USD. */
+  estimatedCostUsd: z.number().nonnegative(),
+});
+export type SpeechUsage = z.infer<typeof speechUsageSchema>;
+
 export const speechResponseSchema = z.object({
   key: objectKeySchema,
   durationSeconds: z.number().positive(),
   words: z.array(wordTimingSchema),
+  usage: speechUsageSchema.optional(),
 });
 export type SpeechResponse = z.infer<typeof speechResponseSchema>;
+
+/** One voice a deployment can speak with (GET /v1/voices of the renderer and of the gateway). */
+export const voiceInfoSchema = z.object({
+  engine: z.enum(["espeak", "polly"]),
+  /** What goes into `voice.voice` of a request. */
+  id: z.string(),
+  name: z.string(),
+  /** Main language, BCP 47 as the engine gives it ("en-us", "cmn", "ja-JP"). */
+  language: z.string(),
+  /** Other languages the voice speaks. */
+  otherLanguages: z.array(z.string()).default([]),
+  gender: z.enum(["female", "male"]).nullable(),
+  /** Polly: the engines the voice supports here, the one used first (most natural first). */
+  engines: z.array(z.string()).optional(),
+});
+export type VoiceInfo = z.infer<typeof voiceInfoSchema>;
+
+export const voiceListSchema = z.object({
+  /** The engines this deployment can use. */
+  engines: z.array(z.enum(["espeak", "polly"])),
+  voices: z.array(voiceInfoSchema),
+});
+export type VoiceList = z.infer<typeof voiceListSchema>;

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { type SpeechResponse, speechRequestSchema } from "@video-service/contracts";
+import { type SpeechResponse, speechRequestSchema, type VoiceList } from "@video-service/contracts";
 import { AppError, parseJsonBody } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { Hono } from "hono";
-import { NothingToSpeakError, type TtsEngine, TtsEngineError, UnknownVoiceError } from "./tts.ts";
+import { NothingToSpeakError, type TtsEngine, TtsEngineError, TtsUnavailableError, UnknownVoiceError } from "./tts.ts";
 
 export interface SpeechRoutesDeps {
   store: ObjectStore;
@@ -74,6 +74,7 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
           words: result.words.length,
           durationSeconds: result.durationSeconds,
           key: request.outputKey,
+          ...(result.usage ? { usage: result.usage } : {}),
         },
         "speech synthesised",
       );
@@ -81,6 +82,7 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
         key: request.outputKey,
         durationSeconds: result.durationSeconds,
         words: result.words,
+        ...(result.usage ? { usage: result.usage } : {}),
       };
       return c.json(response);
     } finally {
@@ -91,7 +93,25 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
   return app;
 }
 
-function engineMap(tts: TtsEngine | Record<string, TtsEngine>): Map<string, TtsEngine> {
+/** GET / (mounted at /v1/voices): every voice of every engine this renderer has. */
+export function createVoiceRoutes(deps: { tts: TtsEngine | Record<string, TtsEngine> }): Hono {
+  const engines = engineMap(deps.tts);
+  const app = new Hono();
+  app.get("/", async (c) => {
+    const lists = await Promise.all(
+      [...engines.values()].map((engine) =>
+        (engine.voices?.(c.req.raw.signal) ?? Promise.resolve([])).catch((error: unknown) => {
+          throw speechError(error, engine.name, "");
+        }),
+      ),
+    );
+    const response: VoiceList = { engines: [...engines.values()].map((engine) => engine.name), voices: lists.flat() };
+    return c.json(response);
+  });
+  return app;
+}
+
+export function engineMap(tts: TtsEngine | Record<string, TtsEngine>): Map<string, TtsEngine> {
   if (isEngine(tts)) return new Map([[tts.name, tts]]);
   return new Map(Object.entries(tts));
 }
@@ -111,6 +131,12 @@ function speechError(error: unknown, engine: string, voice: string): unknown {
   if (error instanceof UnknownVoiceError) return unknownVoice(engine, voice);
   if (error instanceof NothingToSpeakError) {
     return new AppError("validation-failed", `text has nothing the ${engine} engine can pronounce`);
+  }
+  if (error instanceof TtsUnavailableError) {
+    return new AppError("unavailable", `the ${engine} speech service is unavailable: ${error.message}`, {
+      cause: error,
+      headers: { "retry-after": "10" },
+    });
   }
   if (error instanceof TtsEngineError) {
     return new AppError("bad-gateway", `the ${engine} speech engine failed: ${error.message}`, { cause: error });
