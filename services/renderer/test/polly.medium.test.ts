@@ -1,10 +1,15 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { speechResponseSchema, voiceListSchema } from "@video-service/contracts";
+import { createErrorHandler } from "@video-service/errors";
 import { silentLogger } from "@video-service/logger";
+import { createLocalObjectStore } from "@video-service/object-store";
+import { Hono } from "hono";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createPollyClient, type PollyClient } from "../src/speech/polly.client.ts";
 import { createPollyEngine, POLLY_PRICE_PER_MILLION_USD } from "../src/speech/polly.engine.ts";
+import { createSpeechRoutes, createVoiceRoutes } from "../src/speech/speech.routes.ts";
 import { TtsUnavailableError, UnknownVoiceError, type WordTiming } from "../src/speech/tts.ts";
 import { tokenize } from "../src/speech/word-timings.ts";
 import { type FakePolly, type PlannedWord, startFakePolly } from "./support/fake-polly.ts";
@@ -222,6 +227,46 @@ describe("Polly engine against a local fake of Polly's REST protocol", () => {
     });
     expect(limitedResult.usage?.engine).toBe("neural");
     expect(fake.requests.at(-1)?.VoiceId).toBe("Joanna");
+  });
+
+  it("over HTTP: the speech route answers the usage, GET /v1/voices lists Polly's voices, throttling is a 503", async () => {
+    const polly = engineWith({ retries: 1 });
+    const store = createLocalObjectStore({
+      root: path.join(dir, "store"),
+      signingSecret: "test-secret",
+      publicBaseUrl: "http://localhost",
+    });
+    const logger = silentLogger();
+    const app = new Hono();
+    app.route("/v1/speech", createSpeechRoutes({ store, tts: { polly }, logger, scratchDir: path.join(dir, "s") }));
+    app.route("/v1/voices", createVoiceRoutes({ tts: { polly } }));
+    app.onError(createErrorHandler(logger));
+    const speak = (voice: string) =>
+      app.request("/v1/speech", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          text: "Hello there.",
+          voice: { engine: "polly", voice },
+          outputKey: "audio/temp/j/p.wav",
+        }),
+      });
+    const response = await speak("Matthew");
+    expect(response.status).toBe(200);
+    const body = speechResponseSchema.parse(await response.json());
+    expect(body.usage).toMatchObject({ provider: "polly", engine: "neural", billedCharacters: 24 });
+    expect((await store.head("audio/temp/j/p.wav"))?.size).toBe(44 + (fake.audio[0]?.durationMs ?? 0) * 32);
+
+    const unknown = await speak("Nobody");
+    expect(unknown.status).toBe(422);
+    fake.failNext(5);
+    const throttled = await speak("Matthew");
+    expect(throttled.status).toBe(503);
+    expect(throttled.headers.get("retry-after")).toBe("10");
+
+    const voices = voiceListSchema.parse(await (await app.request("/v1/voices")).json());
+    expect(voices.engines).toEqual(["polly"]);
+    expect(voices.voices.map((v) => v.id)).toEqual(["Zhiyu", "Joanna", "Matthew", "Mizuki", "Takumi", "Tatyana"]);
   });
 
   it("knows its voices: unknown ones are refused before any synthesis, rate becomes prosody", async () => {

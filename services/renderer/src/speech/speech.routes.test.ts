@@ -1,14 +1,14 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type SpeechRequestInput, speechResponseSchema } from "@video-service/contracts";
+import { type SpeechRequestInput, speechResponseSchema, voiceListSchema } from "@video-service/contracts";
 import { createErrorHandler, notFoundHandler } from "@video-service/errors";
 import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEspeakEngine, type EspeakEngine } from "./espeak.engine.ts";
-import { createSpeechRoutes, stripControlCharacters } from "./speech.routes.ts";
+import { createSpeechRoutes, createVoiceRoutes, stripControlCharacters } from "./speech.routes.ts";
 import { type TtsEngine, TtsEngineError } from "./tts.ts";
 
 /** An engine that always fails the way a broken library would. */
@@ -120,6 +120,32 @@ describe("POST /v1/speech", () => {
     });
     expect(response.status).toBe(422);
     expect(((await response.json()) as { detail: string }).detail).toMatch(/polly.*not available.*espeak/);
+  });
+
+  it("GET /v1/voices lists espeak-ng's installed voices with language and gender", async () => {
+    const app = new Hono();
+    app.route("/v1/voices", createVoiceRoutes({ tts: { espeak } }));
+    const response = await app.request("/v1/voices");
+    expect(response.status).toBe(200);
+    const list = voiceListSchema.parse(await response.json());
+    expect(list.engines).toEqual(["espeak"]);
+    const byId = new Map(list.voices.map((voice) => [voice.id, voice]));
+    expect(byId.get("en-us")).toMatchObject({
+      engine: "espeak",
+      language: "en-us",
+      name: expect.stringMatching(/English/),
+    });
+    // The voices another script's runs are spoken with (see the gateway's script building).
+    for (const [id, language] of [
+      ["ja", "ja"],
+      ["cmn", "cmn"],
+      ["ru", "ru"],
+    ]) {
+      expect(byId.get(id as string)?.language).toBe(language);
+    }
+    expect(list.voices.every((voice) => voice.gender === null || ["female", "male"].includes(voice.gender))).toBe(true);
+    // Every listed voice is one the speech route accepts.
+    expect(await Promise.all(list.voices.slice(0, 20).map((voice) => espeak.hasVoice(voice.id)))).not.toContain(false);
   });
 
   it("answers 422 when nothing is left to say once control characters are removed", async () => {
