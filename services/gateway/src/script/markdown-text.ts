@@ -159,7 +159,7 @@ function stripInline(text: string, o: { linkUrls: "keep" | "say-link"; struck: "
 
 /** U+0336 (combining long stroke overlay): struck-through text that stays struck on a plain-text card. */
 const STROKE = "\u0336";
-const STRUCK_RUN = /(?:[^\u0336]\u0336)+/gu;
+const STRUCK_RUN = /(?:[\s\S]\u0336)+/gu;
 
 function strikeThrough(text: string): string {
   return Array.from(text, (char) => `${char}${STROKE}`).join("");
