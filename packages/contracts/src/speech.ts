@@ -9,15 +9,17 @@ export const wordTimingSchema = z.object({
 });
 export type WordTiming = z.infer<typeof wordTimingSchema>;
 
+/** Engine-specific voice name, e.g. "en-us" (or "en-us+f3") for espeak-ng or "Joanna" for Polly. */
+export const voiceNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_+-]+$/);
+
 export const voiceSchema = z.object({
   engine: z.enum(["espeak", "polly"]).default("espeak"),
   /** Engine-specific voice name, e.g. "en-us" for espeak-ng or "Joanna" for Polly. */
-  voice: z
-    .string()
-    .min(1)
-    .max(64)
-    .regex(/^[A-Za-z0-9_+-]+$/)
-    .default("en-us"),
+  voice: voiceNameSchema.default("en-us"),
   /** Words per minute; espeak-ng's default is 175. */
   rate: z.number().int().min(80).max(450).default(175),
 });
@@ -27,6 +29,16 @@ export type Voice = z.infer<typeof voiceSchema>;
 export const speechRequestSchema = z.object({
   text: z.string().trim().min(1).max(6000),
   voice: voiceSchema.default({ engine: "espeak", voice: "en-us", rate: 175 }),
+  /**
+   * `text` in runs, each said by its own voice of the same engine (a Japanese sentence in an English
+   * story by a Japanese voice): spoken in order into one clip, word timings joined exactly.
+   * When given, these are spoken instead of `text` (which should be their concatenation).
+   */
+  parts: z
+    .array(z.object({ text: z.string().trim().min(1).max(6000), voice: voiceNameSchema.optional() }))
+    .min(1)
+    .max(50)
+    .optional(),
   /** Where the audio (16-bit mono WAV at the engine's rate; the render resamples to 48 kHz) is written. */
   outputKey: objectKeySchema,
 });

@@ -6,6 +6,7 @@ import { AppError, parseJsonBody } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { Hono } from "hono";
+import { synthesizeParts } from "./speech-parts.ts";
 import { NothingToSpeakError, type TtsEngine, TtsEngineError, TtsUnavailableError, UnknownVoiceError } from "./tts.ts";
 
 export interface SpeechRoutesDeps {
@@ -44,27 +45,27 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
         `voice.engine "${request.voice.engine}" is not available on this renderer (available: ${[...engines.keys()].join(", ")})`,
       );
     }
-    if (engine.hasVoice && !(await engine.hasVoice(request.voice.voice))) {
-      throw unknownVoice(request.voice.engine, request.voice.voice);
+    const parts = (request.parts ?? [{ text: request.text }])
+      .map((part) => ({ text: stripControlCharacters(part.text), voice: part.voice ?? request.voice.voice }))
+      .filter((part) => part.text.length > 0);
+    for (const voice of new Set([request.voice.voice, ...parts.map((part) => part.voice)])) {
+      if (engine.hasVoice && !(await engine.hasVoice(voice))) throw unknownVoice(request.voice.engine, voice);
     }
-    const text = stripControlCharacters(request.text);
+    const text = parts.map((part) => part.text).join(" ");
     if (text.length === 0)
       throw new AppError("validation-failed", "text has nothing to speak once control characters are removed");
 
     await mkdir(deps.scratchDir, { recursive: true });
     const tempPath = path.join(deps.scratchDir, `speech-${randomUUID()}.wav`);
     try {
-      const result = await engine
-        .synthesize({
-          text,
-          voice: request.voice.voice,
-          rate: request.voice.rate,
-          outputPath: tempPath,
-          signal: c.req.raw.signal,
-        })
-        .catch((error: unknown) => {
-          throw speechError(error, request.voice.engine, request.voice.voice);
-        });
+      const result = await synthesizeParts(engine, {
+        parts,
+        rate: request.voice.rate,
+        outputPath: tempPath,
+        signal: c.req.raw.signal,
+      }).catch((error: unknown) => {
+        throw speechError(error, request.voice.engine, request.voice.voice);
+      });
       await deps.store.putFile(request.outputKey, tempPath, { contentType: "audio/wav" });
       deps.logger.info(
         {
