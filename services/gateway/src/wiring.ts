@@ -14,6 +14,7 @@ import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
+import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
 import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
@@ -91,6 +92,8 @@ export async function createGatewayServices({
     logger,
     ...overrides.serviceClients,
   });
+  // One cache of the renderer's voices for the API (GET /v1/voices, request checks) and the worker (scripts).
+  const voices = createVoiceCatalog({ source: renderer });
   const webhooks = createWebhookSender({
     secret: config.WEBHOOK_SECRET,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -128,6 +131,7 @@ export async function createGatewayServices({
       store,
       imagegen,
       renderer,
+      voices,
       sources: reddit ? { ...defaultStorySources, reddit: reddit.source } : defaultStorySources,
       webhooks,
       logger,
@@ -147,6 +151,7 @@ export async function createGatewayServices({
     webhooks,
     imagegen,
     renderer,
+    voices,
     redis,
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
     reddit,

@@ -196,6 +196,14 @@ describe("toCardText", () => {
     );
   });
 
+  it("reads a table from card text row by row too (body pages are cut from card text)", () => {
+    const card = toCardText("Counts:\n\n| day | words |\n|---|---|\n| Mon | 2 |\n| Tue | 15 |\n\nThat was it.");
+    expect(card).toBe("Counts:\n\nday | words\nMon | 2\nTue | 15\n\nThat was it.");
+    expect(toSpeakableText(card)).toBe("Counts: Mon: 2 words. Tue: 15 words. That was it.");
+    // One line with a pipe in prose is not a table.
+    expect(toSpeakableText("I chose A | B today")).toBe("I chose A | B today.");
+  });
+
   it("keeps struck-through text struck (U+0336 overlay), and the voice skips it from the card text too", () => {
     const card = toCardText("my ~~ex wife~~ partner");
     expect(card).toBe("my e\u0336x\u0336 \u0336w\u0336i\u0336f\u0336e\u0336 partner");

@@ -75,6 +75,14 @@ function markdownLines(markdown: string, o: { keepCode: boolean; keepListMarkers
   for (const [i, raw] of rawLines.entries()) {
     if (HORIZONTAL_RULE.test(raw) || REFERENCE_DEFINITION.test(raw)) continue;
     if (isTableSeparator(raw)) continue;
+    // A table already flattened for a card ("day | words" over "Mon | 2"; body pages are cut from
+    // card text): two or more rows in a row, the first one the header.
+    if (o.speakTables && isCardTableRow(rawLines, i)) {
+      const cells = raw.split(" | ").map((cell) => cell.trim());
+      if (!CARD_TABLE_ROW.test(rawLines[i - 1] ?? "")) header = cells;
+      else lines.push({ text: spokenTableRow(cells, header), standalone: true });
+      continue;
+    }
     const isHeader = raw.includes("|") && isTableSeparator(rawLines[i + 1]);
     if (isHeader || (raw.includes("|") && isInsideTable(rawLines, i))) {
       const cells = raw
@@ -118,6 +126,14 @@ function spokenTableRow(cells: readonly string[], header: readonly string[]): st
     .filter((phrase) => phrase.length > 0);
   if (!label) return values.join(", ");
   return values.length > 0 ? `${label}: ${values.join(", ")}` : label;
+}
+
+const CARD_TABLE_ROW = /\S \| \S/;
+
+function isCardTableRow(lines: readonly string[], index: number): boolean {
+  const line = lines[index] ?? "";
+  if (line.trim().startsWith("|") || !CARD_TABLE_ROW.test(line)) return false;
+  return CARD_TABLE_ROW.test(lines[index - 1] ?? "") || CARD_TABLE_ROW.test(lines[index + 1] ?? "");
 }
 
 function isTableSeparator(line: string | undefined): boolean {
