@@ -169,6 +169,7 @@ describe("Polly engine against a local fake of Polly's REST protocol", () => {
 
   it("retries throttling and 5xx with backoff, and reports Polly unavailable when it never stops", async () => {
     const engine = engineWith({ retries: 3 });
+    expect(await engine.hasVoice("Matthew")).toBe(true); // DescribeVoices read before the faults
     fake.failNext(2);
     fake.failNext(1, { status: 503, type: "ServiceFailureException" });
     const result = await engine.synthesize({
@@ -263,6 +264,30 @@ describe("Polly engine against a local fake of Polly's REST protocol", () => {
     const throttled = await speak("Matthew");
     expect(throttled.status).toBe(503);
     expect(throttled.headers.get("retry-after")).toBe("10");
+
+    // Polly down while its voices are listed for the first time: 503 too, not a 500.
+    const down = engineWith({ retries: 0 });
+    const downApp = new Hono();
+    downApp.route(
+      "/v1/speech",
+      createSpeechRoutes({ store, tts: { polly: down }, logger, scratchDir: path.join(dir, "s") }),
+    );
+    downApp.route("/v1/voices", createVoiceRoutes({ tts: { polly: down } }));
+    downApp.onError(createErrorHandler(logger));
+    fake.reset();
+    fake.failNext(1, { status: 503, type: "ServiceUnavailableException" });
+    expect((await downApp.request("/v1/voices")).status).toBe(503);
+    fake.failNext(1, { status: 503, type: "ServiceUnavailableException" });
+    const downSpeech = await downApp.request("/v1/speech", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        text: "Hi.",
+        voice: { engine: "polly", voice: "Joanna" },
+        outputKey: "audio/temp/j/d.wav",
+      }),
+    });
+    expect(downSpeech.status).toBe(503);
 
     const voices = voiceListSchema.parse(await (await app.request("/v1/voices")).json());
     expect(voices.engines).toEqual(["polly"]);

@@ -49,7 +49,10 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
       .map((part) => ({ text: stripControlCharacters(part.text), voice: part.voice ?? request.voice.voice }))
       .filter((part) => part.text.length > 0);
     for (const voice of new Set([request.voice.voice, ...parts.map((part) => part.voice)])) {
-      if (engine.hasVoice && !(await engine.hasVoice(voice))) throw unknownVoice(request.voice.engine, voice);
+      const known = await engine.hasVoice?.(voice).catch((error: unknown) => {
+        throw speechError(error, request.voice.engine, voice);
+      });
+      if (known === false) throw unknownVoice(request.voice.engine, voice);
     }
     const text = parts.map((part) => part.text).join(" ");
     if (text.length === 0)

@@ -103,7 +103,7 @@ export interface FakePolly {
   /** Every audio answer: the plain text spoken, its words' tone intervals and the clip length. */
   audio: { text: string; words: PlannedWord[]; durationMs: number }[];
   describeCalls: number;
-  /** The next `count` speech requests are answered with this failure. */
+  /** The next `count` requests (speech or voices) are answered with this failure. */
   failNext(count: number, failure?: { status: number; type: string; message?: string }): void;
   /** Whether generative voices give speech marks (the docs do not list them; default: refused). */
   generativeMarks: boolean;
@@ -141,6 +141,11 @@ export async function startFakePolly(): Promise<FakePolly> {
       };
       if (req.method === "GET" && url.pathname === "/v1/voices") {
         fake.describeCalls++;
+        const failure = failures.shift();
+        if (failure) {
+          error(failure.status, failure.type, failure.message ?? failure.type);
+          return;
+        }
         const page = url.searchParams.get("NextToken") === "page-2" ? 1 : 0;
         const half = Math.ceil(FAKE_VOICES.length / 2);
         const voices = page === 0 ? FAKE_VOICES.slice(0, half) : FAKE_VOICES.slice(half);
