@@ -5,6 +5,8 @@ import {
   type SpeechRequestInput,
   type SpeechResponse,
   speechResponseSchema,
+  type VoiceList,
+  voiceListSchema,
 } from "@video-service/contracts";
 import { ndjsonLines } from "./ndjson.ts";
 import { checkReady } from "./ready.ts";
@@ -40,6 +42,8 @@ export interface RendererClient {
    * is thrown, marked retryable when the stream was cut short.
    */
   render(req: RenderRequestInput, opts?: RenderOptions): Promise<RenderDone>;
+  /** GET /v1/voices: every voice of every engine the renderer has. */
+  voices(opts?: { signal?: AbortSignal }): Promise<VoiceList>;
   /** GET /readyz; throws ServiceError when the renderer is not ready. */
   ready(opts?: { signal?: AbortSignal }): Promise<void>;
 }
@@ -58,6 +62,13 @@ export function createRendererClient(options: ServiceClientOptions): RendererCli
         onSuccess: (response) => readJson(SERVICE, response, speechResponseSchema),
       }),
     render: (req, opts = {}) => render(connection, req, opts),
+    voices: (opts = {}) =>
+      callService(connection, {
+        method: "GET",
+        path: "/v1/voices",
+        signal: opts.signal,
+        onSuccess: (response) => readJson(SERVICE, response, voiceListSchema),
+      }),
     ready: (opts = {}) => checkReady(connection, opts.signal),
   };
 }

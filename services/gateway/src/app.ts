@@ -13,6 +13,8 @@ import { isRedisUnavailable, notFoundOrMethodNotAllowed, rejectBadPercentEncodin
 import { registerScheduleRoutes } from "./api/schedules.api.ts";
 import { registerTrendRoutes } from "./api/trends.api.ts";
 import { registerVideoRoutes } from "./api/videos.api.ts";
+import { registerVoiceRoutes } from "./api/voices.api.ts";
+import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 
 export type { ApiDeps as AppDeps } from "./api/api.types.ts";
 
@@ -56,7 +58,8 @@ const requireJson: MiddlewareHandler = async (c, next) => {
  * The gateway's HTTP API: pure wiring of routes around the dependencies given (no listening, no
  * environment), so tests drive it with app.request().
  */
-export function createApp(deps: ApiDeps) {
+export function createApp(apiDeps: ApiDeps) {
+  const deps: ApiDeps = { ...apiDeps, voices: apiDeps.voices ?? createVoiceCatalog({ source: apiDeps.renderer }) };
   const app = new OpenAPIHono<{ Variables: ApiKeyVariables }>({
     // The same zod schemas that generate /openapi.json validate requests: failures are 422 problems.
     defaultHook: (result) => {
@@ -93,6 +96,7 @@ export function createApp(deps: ApiDeps) {
 
   registerVideoRoutes(app, deps);
   registerTrendRoutes(app, deps);
+  registerVoiceRoutes(app, deps.voices ?? createVoiceCatalog({ source: deps.renderer }));
   registerScheduleRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app, { version: API_VERSION });

@@ -16,6 +16,7 @@ import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
+import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
 import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
@@ -123,6 +124,8 @@ export async function createGatewayServices({
     attempts: config.JOB_ATTEMPTS,
     backoffMs: config.JOB_BACKOFF_MS,
   });
+  // One cache of the renderer's voices for the API (GET /v1/voices, request checks) and the worker (scripts).
+  const voices = createVoiceCatalog({ source: renderer });
   const webhooks = createWebhookSender({
     secrets: config.WEBHOOK_SECRET,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -165,6 +168,7 @@ export async function createGatewayServices({
       store,
       imagegen,
       renderer,
+      voices,
       sources: reddit ? { ...defaultStorySources, reddit: reddit.source } : defaultStorySources,
       webhooks,
       logger,
@@ -190,6 +194,7 @@ export async function createGatewayServices({
     imagegen,
     renderer,
     redis: apiRedis,
+    voices,
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
     reddit,
     schedules: reddit?.schedules,

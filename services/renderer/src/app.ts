@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
 import { createRenderAdmission, type RenderAdmission } from "./render/admission.ts";
 import { createRenderRoutes } from "./render/render.routes.ts";
-import { createSpeechRoutes } from "./speech/speech.routes.ts";
+import { createSpeechRoutes, createVoiceRoutes } from "./speech/speech.routes.ts";
 import type { TtsEngine } from "./speech/tts.ts";
 
 export type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
@@ -83,5 +83,6 @@ export function createApp(deps: RendererDeps): Hono {
     "/v1/speech",
     createSpeechRoutes({ store: deps.store, tts: deps.tts, logger: deps.logger, scratchDir: deps.scratchDir }),
   );
+  app.route("/v1/voices", createVoiceRoutes({ tts: deps.tts }));
   return app;
 }

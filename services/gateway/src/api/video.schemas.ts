@@ -184,6 +184,21 @@ export const videoOutputsSchema = z
     thumbnail: signedObjectSchema.optional(),
     metadata: signedObjectSchema.optional(),
     youtube: z.object({ videoId: z.string(), url: z.string() }).optional(),
+    narration: z
+      .object({
+        engine: z.string(),
+        voice: z.string(),
+        engines: z
+          .array(z.string())
+          .optional()
+          .openapi({ description: "Polly engines used (generative, long-form, neural, standard)" }),
+        billedCharacters: z.number().int().optional().openapi({ description: "Characters Polly billed" }),
+        estimatedCostUsd: z
+          .number()
+          .optional()
+          .openapi({ description: "billedCharacters at Polly's list price per engine (README, Polly)" }),
+      })
+      .optional(),
   })
   .openapi("VideoOutputs");
 

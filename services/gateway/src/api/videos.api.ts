@@ -7,6 +7,7 @@ import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import { newJobId } from "../jobs/job-id.ts";
 import type { JobRecord } from "../jobs/job-store.ts";
 import { toVideoView, videoLinks } from "../jobs/job-view.ts";
+import { createVoiceCatalog } from "../voices/voice-catalog.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -21,6 +22,7 @@ import {
 } from "./video.routes.ts";
 import type { CreateVideoRequest } from "./video.schemas.ts";
 import { streamVideoEvents } from "./video-events.sse.ts";
+import { checkVoice } from "./voices.api.ts";
 
 type VideosApp = OpenAPIHono<{ Variables: ApiKeyVariables }>;
 
@@ -44,7 +46,9 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
   };
 
   /** Client mistakes the schema cannot see: they need the server's configuration or storage. */
-  const checkRequest = async (request: CreateVideoRequest) => {
+  const voices = deps.voices ?? createVoiceCatalog({ source: deps.renderer });
+  const checkRequest = async (request: CreateVideoRequest, signal: AbortSignal) => {
+    if (request.voice) await checkVoice(voices, request.voice, signal);
     if (request.webhook) {
       if (config.WEBHOOK_SECRET.length === 0) {
         throw refuse("body.webhook", "webhooks are not configured on this server (WEBHOOK_SECRET)");
@@ -80,7 +84,7 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
   app.openapi(createVideoRoute, async (c) => {
     const request = c.req.valid("json");
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
-    await checkRequest(request);
+    await checkRequest(request, c.req.raw.signal);
     const id = newJobId();
     const scope = c.get("apiKeyId");
     if (idempotencyKey) {

@@ -15,6 +15,14 @@ export interface JobOutputs {
   thumbnail?: { key: string };
   metadata?: { key: string };
   youtube?: { videoId: string; url: string };
+  /** Who spoke, and for Polly what it billed (NarrationUsage). */
+  narration?: {
+    engine: string;
+    voice: string;
+    engines?: string[];
+    billedCharacters?: number;
+    estimatedCostUsd?: number;
+  };
 }
 
 export interface JobRecord {

@@ -19,6 +19,7 @@ export async function signOutputs(
   if (outputs.thumbnail) view.thumbnail = { key: outputs.thumbnail.key, url: await sign(outputs.thumbnail.key) };
   if (outputs.metadata) view.metadata = { key: outputs.metadata.key, url: await sign(outputs.metadata.key) };
   if (outputs.youtube) view.youtube = outputs.youtube;
+  if (outputs.narration) view.narration = outputs.narration;
   return view;
 }
 

@@ -4,6 +4,7 @@ import type { StageName, StageState } from "../api/video.schemas.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
 import type { Script, Story } from "../script/index.ts";
+import { createVoiceCatalog, DEFAULT_VOICE } from "../voices/voice-catalog.ts";
 import { DeferredError } from "./deferred-error.ts";
 import type { PipelineDeps } from "./pipeline.types.ts";
 import { createProgressTracker, progressAtStart } from "./progress.ts";
@@ -121,8 +122,14 @@ export async function runPipeline({
   const story = await stage<Story>("source", () =>
     loadStory({ source: request.source, sources: deps.sources, signal }),
   );
+  const voices = deps.voices ?? createVoiceCatalog({ source: deps.renderer });
   const script = await stage<Script>("script", async () =>
-    writeScript({ story, format, wordsPerMinute: request.voice?.rate }),
+    writeScript({
+      story,
+      format,
+      wordsPerMinute: request.voice?.rate,
+      voices: await voices.scriptVoices(request.voice, signal),
+    }),
   );
   const narration = await stage<NarrationOutput>(
     "narration",
@@ -185,6 +192,11 @@ export async function runPipeline({
     thumbnail: { key: rendered.thumbnailKey },
     metadata: { key: rendered.metadataKey },
     ...("youtube" in published ? { youtube: published.youtube } : {}),
+    narration: {
+      engine: request.voice?.engine ?? DEFAULT_VOICE.engine,
+      voice: request.voice?.voice ?? DEFAULT_VOICE.voice,
+      ...(narration.usage ?? {}),
+    },
   };
   await deps.jobs.setOutputs(id, outputs);
 

@@ -1,5 +1,5 @@
 import { writeFile } from "node:fs/promises";
-import type { EspeakVoiceList } from "./espeak.native.ts";
+import type { EspeakVoiceDetails, EspeakVoiceList } from "./espeak.native.ts";
 import type { EspeakWorkerReply } from "./espeak.protocol.ts";
 import { acquireEspeakWorker } from "./espeak.worker-client.ts";
 import {
@@ -9,6 +9,7 @@ import {
   type TtsEngine,
   TtsEngineError,
   UnknownVoiceError,
+  type VoiceInfo,
 } from "./tts.ts";
 import { encodeWav } from "./wav.ts";
 import { wordTimingsFromEvents } from "./word-timings.ts";
@@ -24,6 +25,7 @@ export interface EspeakEngine extends TtsEngine {
   readonly name: "espeak";
   /** Whether `voice` names an installed voice, optionally with a "+variant" (e.g. "en-us+f3"). */
   hasVoice(voice: string): Promise<boolean>;
+  voices(): Promise<VoiceInfo[]>;
   /** Gives up the shared worker thread (the last engine to close stops it). */
   close(): Promise<void>;
 }
@@ -44,13 +46,14 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
     ...(o.libraryPath === undefined ? {} : { libraryPath: o.libraryPath }),
     ...(o.dataPath === undefined ? {} : { dataPath: o.dataPath }),
   });
-  let voices: Promise<{ voices: Set<string>; variants: Set<string> }> | undefined;
+  type Voices = { voices: Set<string>; variants: Set<string>; details: EspeakVoiceDetails[] };
+  let voices: Promise<Voices> | undefined;
 
-  function loadVoices(): Promise<{ voices: Set<string>; variants: Set<string> }> {
+  function loadVoices(): Promise<Voices> {
     voices ??= worker.call({ type: "voices" }).then((reply) => {
       if (!reply.ok) throw new TtsEngineError(`espeak-ng could not list voices: ${reply.message}`);
       const list: EspeakVoiceList = (reply as VoicesReply).voices;
-      return { voices: new Set(list.voices), variants: new Set(list.variants) };
+      return { voices: new Set(list.voices), variants: new Set(list.variants), details: list.details };
     });
     voices.catch(() => {
       voices = undefined; // a failed listing is retried on the next call
@@ -67,6 +70,20 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
       if (rest.length > 0 || !base) return false;
       // espeak matches voice names case-insensitively; a variant is a file name, matched exactly.
       return voices.has(base.toLowerCase()) && (variant === undefined || variants.has(variant));
+    },
+
+    async voices() {
+      const { details } = await loadVoices();
+      return details.map(
+        (voice): VoiceInfo => ({
+          engine: "espeak",
+          id: voice.id,
+          name: voice.name,
+          language: voice.languages[0] ?? voice.id,
+          otherLanguages: voice.languages.slice(1),
+          gender: voice.gender,
+        }),
+      );
     },
 
     async synthesize({ text, voice, rate, outputPath, signal }: SynthesizeOptions): Promise<SynthesisResult> {
