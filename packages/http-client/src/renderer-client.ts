@@ -1,4 +1,7 @@
 import {
+  type MediaIngestRequest,
+  type MediaIngestResponse,
+  mediaIngestResponseSchema,
   type RenderEvent,
   type RenderRequestInput,
   renderEventSchema,
@@ -40,11 +43,19 @@ export interface RendererClient {
    * is thrown, marked retryable when the stream was cut short.
    */
   render(req: RenderRequestInput, opts?: RenderOptions): Promise<RenderDone>;
+  /**
+   * POST /v1/media/ingest: probe an uploaded object and normalise it into library files. A 422
+   * (not a video, truncated…) is thrown as a ServiceError carrying the renderer's problem.
+   */
+  ingestMedia(req: MediaIngestRequest, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<MediaIngestResponse>;
   /** GET /readyz; throws ServiceError when the renderer is not ready. */
   ready(opts?: { signal?: AbortSignal }): Promise<void>;
 }
 
 const SERVICE = "renderer";
+
+/** An ingest transcodes a clip of up to a few minutes once (the renderer gives up after 10 min). */
+export const INGEST_TIMEOUT_MS = 11 * 60_000;
 
 export function createRendererClient(options: ServiceClientOptions): RendererClient {
   const connection = connect(SERVICE, options);
@@ -58,6 +69,15 @@ export function createRendererClient(options: ServiceClientOptions): RendererCli
         onSuccess: (response) => readJson(SERVICE, response, speechResponseSchema),
       }),
     render: (req, opts = {}) => render(connection, req, opts),
+    ingestMedia: (req, opts = {}) =>
+      callService(connection, {
+        method: "POST",
+        path: "/v1/media/ingest",
+        body: req,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs ?? INGEST_TIMEOUT_MS,
+        onSuccess: (response) => readJson(SERVICE, response, mediaIngestResponseSchema),
+      }),
     ready: (opts = {}) => checkReady(connection, opts.signal),
   };
 }

@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { IdempotencyStore } from "./api/idempotency.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
+import { createMediaLibrary } from "./media/media-library.store.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
 import { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
@@ -101,7 +102,15 @@ export async function createGatewayServices({
   const reddit =
     overrides.reddit === false
       ? undefined
-      : createRedditFeatures({ config, redis, jobs, queue, logger, ...overrides.reddit });
+      : createRedditFeatures({
+          config,
+          redis,
+          jobs,
+          queue,
+          logger,
+          media: createMediaLibrary(store),
+          ...overrides.reddit,
+        });
   // Undefined without YouTube credentials: publish.youtube requests are then refused with a 422.
   const youtube = overrides.youtube
     ? overrides.youtube({ store, redis, jobs })

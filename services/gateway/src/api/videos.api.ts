@@ -6,6 +6,7 @@ import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import { newJobId } from "../jobs/job-id.ts";
 import type { JobRecord } from "../jobs/job-store.ts";
 import { toVideoView, videoLinks } from "../jobs/job-view.ts";
+import { createMediaLibrary } from "../media/media-library.store.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -45,7 +46,7 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
         },
       });
     }
-    if (request.music && !(await store.head(request.music.key))) {
+    if (request.music?.key !== undefined && !(await store.head(request.music.key))) {
       throw new AppError("validation-failed", `body.music.key: no object ${request.music.key} in storage`, {
         extensions: { errors: [{ path: "body.music.key", message: `no object ${request.music.key} in storage` }] },
       });
@@ -87,7 +88,7 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
     let record: JobRecord;
     try {
       ({ record } = await createVideoJob(
-        { jobs, queue, logger, reddit: deps.reddit },
+        { jobs, queue, logger, reddit: deps.reddit, media: createMediaLibrary(store) },
         { id, request, traceCarrier: captureTraceCarrier() },
       ));
     } catch (err) {

@@ -97,17 +97,18 @@ export async function prepareRender(options: {
   };
 
   try {
-    const [images, narration, music] = await Promise.all([
+    const [images, narration, music, background] = await Promise.all([
       Promise.all(request.scenes.map((scene) => resolve(scene.imageKey))),
       Promise.all(request.narration.map((clip) => resolve(clip.audioKey))),
       request.music ? resolve(request.music.audioKey) : Promise.resolve(undefined),
+      request.background ? resolve(request.background.key) : Promise.resolve(undefined),
     ]);
     if (missing.length > 0) {
       throw new AppError("validation-failed", `unknown object key(s): ${[...new Set(missing)].join(", ")}`, {
         extensions: { missingKeys: [...new Set(missing)] },
       });
     }
-    return { workDir, inputs: { images, narration, music }, cleanup };
+    return { workDir, inputs: { images, narration, music, background }, cleanup };
   } catch (error) {
     await cleanup();
     throw error;

@@ -1,0 +1,105 @@
+import { runFfmpeg } from "../../src/ffmpeg/ffmpeg.runner.ts";
+
+/**
+ * A small real clip made by FFmpeg (nothing downloaded): a moving test pattern with a tone.
+ * `faststart` puts the index first, so a truncated copy still probes (and must be caught later).
+ */
+export async function makeClip(
+  filePath: string,
+  options: { seconds: number; width?: number; height?: number; faststart?: boolean; audio?: boolean },
+): Promise<void> {
+  const { seconds, width = 160, height = 96, faststart = false, audio = true } = options;
+  await runFfmpeg({
+    args: [
+      "-hide_banner",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      `testsrc2=s=${width}x${height}:r=30:d=${seconds}`,
+      ...(audio ? ["-f", "lavfi", "-i", `sine=f=330:d=${seconds}`] : []),
+      "-c:v",
+      "libx264",
+      "-preset",
+      "ultrafast",
+      "-pix_fmt",
+      "yuv420p",
+      ...(audio ? ["-c:a", "aac", "-shortest"] : []),
+      ...(faststart ? ["-movflags", "+faststart"] : []),
+      filePath,
+    ],
+  });
+}
+
+/** A music track: a few seconds of a chord, as MP3 or whatever the extension says. */
+export async function makeTrack(filePath: string, seconds: number): Promise<void> {
+  await runFfmpeg({
+    args: ["-hide_banner", "-y", "-f", "lavfi", "-i", `sine=f=220:d=${seconds}`, "-ac", "2", filePath],
+  });
+}
+
+/**
+ * A card as imagegen draws it for a library background: a canvas-sized PNG, transparent except
+ * for an opaque panel (x, y, w, h) of one colour.
+ */
+export async function makeAlphaCard(
+  filePath: string,
+  options: { width: number; height: number; panel: { x: number; y: number; w: number; h: number }; rgb: string },
+): Promise<void> {
+  const { width, height, panel, rgb } = options;
+  const [r, g, b] = rgb.split(",");
+  const inside = `between(X\\,${panel.x}\\,${panel.x + panel.w - 1})*between(Y\\,${panel.y}\\,${panel.y + panel.h - 1})`;
+  await runFfmpeg({
+    args: [
+      "-hide_banner",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      `color=c=black:s=${width}x${height},format=rgba,geq=r=${r}:g=${g}:b=${b}:a='if(${inside}\\,255\\,0)'`,
+      "-frames:v",
+      "1",
+      filePath,
+    ],
+  });
+}
+
+/** One frame of a video as raw RGB24 (width × height × 3 bytes), taken at `seconds`. */
+export async function frameAt(filePath: string, seconds: number, width: number, height: number): Promise<Buffer> {
+  const { execFile } = await import("node:child_process");
+  return new Promise((resolve, reject) => {
+    execFile(
+      "ffmpeg",
+      ["-v", "error", "-ss", String(seconds), "-i", filePath, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+      { encoding: "buffer", maxBuffer: width * height * 3 + 1024 },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    );
+  });
+}
+
+/** Mean absolute difference of two RGB frames over a rectangle, 0..255. */
+export function regionDifference(
+  a: Buffer,
+  b: Buffer,
+  width: number,
+  region: { x: number; y: number; w: number; h: number },
+): number {
+  let sum = 0;
+  let count = 0;
+  for (let y = region.y; y < region.y + region.h; y++) {
+    for (let x = region.x; x < region.x + region.w; x++) {
+      for (let channel = 0; channel < 3; channel++) {
+        const index = (y * width + x) * 3 + channel;
+        sum += Math.abs((a[index] ?? 0) - (b[index] ?? 0));
+        count++;
+      }
+    }
+  }
+  return count === 0 ? 0 : sum / count;
+}
+
+/** The RGB of one pixel of a raw RGB24 frame. */
+export function pixel(frame: Buffer, width: number, x: number, y: number): [number, number, number] {
+  const index = (y * width + x) * 3;
+  return [frame[index] ?? 0, frame[index + 1] ?? 0, frame[index + 2] ?? 0];
+}
