@@ -88,7 +88,7 @@ describe("POST /v1/media/ingest", () => {
         (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
     );
-    const times = keyframes.split("\n").filter((line) => /^\d/.test(line)).map(Number);
+    const times = keyframes.split("\n").filter((line) => /^\d/.test(line)).map((line) => Number.parseFloat(line));
     expect(times).toEqual([0, 1]);
   });
 
