@@ -225,7 +225,7 @@ describe("buildRenderCommand: a library background", () => {
     expect(args.split("/scratch/render-x/bg.mp4").length - 1).toBe(1);
     expect(args).toContain("-ss 7 -stream_loop -1 -i /scratch/render-x/bg.mp4");
     // Input 6: after three stills, two narration clips and the music.
-    expect(command.filterGraph).toContain("[6:v]trim=end_frame=285,setpts=PTS-STARTPTS,format=yuv420p,setsar=1[bg]");
+    expect(command.filterGraph).toContain("[6:v]setpts=N/(30*TB),trim=end_frame=285,format=yuv420p,setsar=1[bg]");
     expect(command.filterGraph).toContain("[bg][vx]overlay=x=0:y=0:format=yuv420:eof_action=pass[vbg]");
     expect(command.filterGraph).toContain("[vbg]ass=");
     expect(command.filterGraph.match(/format=yuva420p/g)).toHaveLength(3);

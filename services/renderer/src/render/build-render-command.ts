@@ -128,13 +128,14 @@ function backgroundChain(options: {
   input: number;
   kind: "video" | "image";
   frames: number;
+  fps: number;
   width: number;
   height: number;
   dim: number;
   blur: number;
   output: string;
 }): string {
-  const { input, kind, frames, width, height, dim, blur, output } = options;
+  const { input, kind, frames, fps, width, height, dim, blur, output } = options;
   const looks: string[] = [];
   if (blur > 0) {
     const sigma = formatSeconds(Math.max(0.5, blur / 4));
@@ -150,7 +151,9 @@ function backgroundChain(options: {
   }
   const steps =
     kind === "video"
-      ? [`trim=end_frame=${frames}`, "setpts=PTS-STARTPTS", "format=yuv420p", ...looks]
+      ? // Timestamps from frame numbers: FFmpeg 5.1 restarts them when a seeked input loops (the
+        // clip is constant 30 fps, normalised at upload), which would make overlay drop frames.
+        [`setpts=N/(${fps}*TB)`, `trim=end_frame=${frames}`, "format=yuv420p", ...looks]
       : [
           `scale=${width}:${height}:out_color_matrix=bt709:out_range=tv`,
           "format=yuv420p",
@@ -231,7 +234,7 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
     video = "vx";
   }
   if (background) {
-    graph.push(backgroundChain({ ...background, frames: totalFrames, width, height, output: "bg" }));
+    graph.push(backgroundChain({ ...background, frames: totalFrames, fps, width, height, output: "bg" }));
     // The cards (transparent outside their panel, crossfading as before) over the moving background.
     graph.push(`[bg][${video}]overlay=x=0:y=0:format=yuv420:eof_action=pass[vbg]`);
     video = "vbg";

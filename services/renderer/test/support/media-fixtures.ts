@@ -26,6 +26,8 @@ export async function makeClip(
       "yuv420p",
       ...(audio ? ["-c:a", "aac", "-shortest"] : []),
       ...(faststart ? ["-movflags", "+faststart"] : []),
+      "-f",
+      "mp4",
       filePath,
     ],
   });
