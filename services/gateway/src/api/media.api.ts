@@ -14,11 +14,8 @@ const problem = (description: string) => ({
 });
 const common = { 401: problem("Missing or invalid API key"), 422: problem("The request failed validation") };
 
-const kindParam = z.enum(MEDIA_KINDS).openapi({ param: { name: "kind", in: "path" } });
-const itemParams = z.object({
-  kind: kindParam,
-  name: mediaNameSchema.openapi({ param: { name: "name", in: "path" }, example: "ocean-waves" }),
-});
+// Schemas of @video-service/contracts are plain zod (no .openapi()); the parameters' names come from the keys.
+const itemParams = z.object({ kind: z.enum(MEDIA_KINDS), name: mediaNameSchema });
 
 export const mediaItemViewSchema = z
   .object({

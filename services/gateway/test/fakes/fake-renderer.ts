@@ -3,6 +3,7 @@ import {
   FORMATS,
   INTERNAL_TOKEN_HEADER,
   type MediaInfo,
+  type RenderRequest,
   renderRequestSchema,
   speechRequestSchema,
 } from "@video-service/contracts";
@@ -19,6 +20,8 @@ export interface FakeRenderer {
   /** `unavailableRenders`: that many render calls are answered 502 first (a transient failure). */
   behaviour: { render: RenderBehaviour; ready: boolean; unavailableRenders: number; speechDelayMs: number };
   calls: { speech: number; render: number };
+  /** The last render request, as the real contract parsed it. */
+  lastRender: RenderRequest | undefined;
   /** Resolves when a render request has started streaming. */
   renderStarted(): Promise<void>;
   /** Resolves when a streaming render's caller disconnected. */
@@ -85,6 +88,7 @@ export async function startFakeRenderer({
   app.post("/v1/renders", async (c) => {
     calls.render += 1;
     const request = renderRequestSchema.parse(await c.req.json());
+    fake.lastRender = request;
     if (behaviour.unavailableRenders > 0) {
       behaviour.unavailableRenders -= 1;
       return c.json(problem(502, "Bad gateway", "upstream hiccup"), 502, {
@@ -134,11 +138,12 @@ export async function startFakeRenderer({
   });
 
   const server: RunningServer = await listen(app, { port: 0, hostname: "127.0.0.1" });
-  return {
+  const fake: FakeRenderer = {
     url: server.url,
     token,
     behaviour,
     calls,
+    lastRender: undefined,
     renderStarted: () => started.promise,
     renderDisconnected: () => disconnected.promise,
     close: async () => {
@@ -148,4 +153,5 @@ export async function startFakeRenderer({
       await server.close();
     },
   };
+  return fake;
 }
