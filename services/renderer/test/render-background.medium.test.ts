@@ -11,7 +11,15 @@ import { ffprobeRaw } from "../src/ffmpeg/ffmpeg.runner.ts";
 import { probe } from "../src/ffmpeg/probe.ts";
 import type { TtsEngine } from "../src/speech/tts.ts";
 import { AUTH, makeTone, ndjsonLines, TINY_FORMATS } from "./support/fixtures.ts";
-import { frameAt, makeAlphaCard, makeClip, pixel, regionDifference } from "./support/media-fixtures.ts";
+import {
+  frameAt,
+  makeAlphaCard,
+  makeClip,
+  monoSamples,
+  pixel,
+  regionDifference,
+  toneLevel,
+} from "./support/media-fixtures.ts";
 
 const W = 180;
 const H = 320;
@@ -76,7 +84,7 @@ afterAll(async () => {
 });
 
 describe("a render over a library background video", () => {
-  it("moves the background behind still cards that crossfade, for the whole (looped) video", async () => {
+  it("moves the background behind still cards that crossfade, for the whole (looped) video, music ducked", async () => {
     const request: RenderRequestInput = {
       format: "short",
       outputKey: "videos/short/background.mp4",
@@ -104,6 +112,13 @@ describe("a render over a library background video", () => {
     // Every frame of the video, not only the audio: the looped clip must not run short.
     const raw = await ffprobeRaw(output);
     expect(Number(raw.streams.find((stream) => stream.codec_type === "video")?.nb_frames)).toBe(84);
+
+    // The music (220 Hz) is ducked under the narration (440 Hz, 0.2–1.2 s) and back up after it.
+    const samples = await monoSamples(output);
+    const underSpeech = toneLevel(samples, 220, 0.5, 1.1);
+    const afterSpeech = toneLevel(samples, 220, 1.9, 2.6);
+    expect(toneLevel(samples, 440, 0.5, 1.1)).toBeGreaterThan(underSpeech);
+    expect(afterSpeech).toBeGreaterThan(underSpeech * 2);
 
     const early = await frameAt(output, 0.2, W, H);
     const later = await frameAt(output, 0.7, W, H);

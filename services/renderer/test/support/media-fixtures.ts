@@ -105,3 +105,34 @@ export function pixel(frame: Buffer, width: number, x: number, y: number): [numb
   const index = (y * width + x) * 3;
   return [frame[index] ?? 0, frame[index + 1] ?? 0, frame[index + 2] ?? 0];
 }
+
+/** A video's audio as mono 48 kHz float samples. */
+export async function monoSamples(filePath: string): Promise<Float32Array> {
+  const { execFile } = await import("node:child_process");
+  const bytes = await new Promise<Buffer>((resolve, reject) =>
+    execFile(
+      "ffmpeg",
+      ["-v", "error", "-i", filePath, "-map", "0:a:0", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"],
+      { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => (error ? reject(error) : resolve(stdout)),
+    ),
+  );
+  return new Float32Array(bytes.buffer, bytes.byteOffset, Math.floor(bytes.length / 4));
+}
+
+/** Amplitude of one frequency in a window of samples (Goertzel), so a tone can be told from another. */
+export function toneLevel(samples: Float32Array, frequency: number, fromSeconds: number, toSeconds: number): number {
+  const rate = 48_000;
+  const start = Math.floor(fromSeconds * rate);
+  const end = Math.min(samples.length, Math.floor(toSeconds * rate));
+  const coefficient = 2 * Math.cos((2 * Math.PI * frequency) / rate);
+  let previous = 0;
+  let beforePrevious = 0;
+  for (let i = start; i < end; i++) {
+    const current = (samples[i] ?? 0) + coefficient * previous - beforePrevious;
+    beforePrevious = previous;
+    previous = current;
+  }
+  const power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious;
+  return Math.sqrt(Math.max(0, power)) / Math.max(1, end - start);
+}
