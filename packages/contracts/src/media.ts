@@ -15,7 +15,10 @@ export const RANDOM_MEDIA = "random";
  */
 export const mediaNameSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, "must be 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit")
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    "must be 1-64 characters of a-z, 0-9, '-' and '_', starting with a letter or digit",
+  )
   .refine((name) => name !== RANDOM_MEDIA, { message: `"${RANDOM_MEDIA}" is reserved (it picks an item at random)` });
 
 /** The canvas a normalised background is stored at: portrait for shorts, landscape for the others. */
@@ -44,11 +47,9 @@ export const mediaIngestRequestSchema = z.object({
   /** The raw upload (media/uploads/…). The renderer never deletes it: the caller does. */
   sourceKey: objectKeySchema,
   /** Where the normalised files go (a fresh version prefix ending in "/"). */
-  targetPrefix: z
-    .string()
-    .refine((prefix) => prefix.endsWith("/") && isValidObjectKey(prefix.slice(0, -1)), {
-      message: "must be an object key prefix ending in '/'",
-    }),
+  targetPrefix: z.string().refine((prefix) => prefix.endsWith("/") && isValidObjectKey(prefix.slice(0, -1)), {
+    message: "must be an object key prefix ending in '/'",
+  }),
 });
 export type MediaIngestRequest = z.infer<typeof mediaIngestRequestSchema>;
 

@@ -47,7 +47,10 @@ export interface RendererClient {
    * POST /v1/media/ingest: probe an uploaded object and normalise it into library files. A 422
    * (not a video, truncated…) is thrown as a ServiceError carrying the renderer's problem.
    */
-  ingestMedia(req: MediaIngestRequest, opts?: { signal?: AbortSignal; timeoutMs?: number }): Promise<MediaIngestResponse>;
+  ingestMedia(
+    req: MediaIngestRequest,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<MediaIngestResponse>;
   /** GET /readyz; throws ServiceError when the renderer is not ready. */
   ready(opts?: { signal?: AbortSignal }): Promise<void>;
 }

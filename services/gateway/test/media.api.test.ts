@@ -71,7 +71,10 @@ afterAll(async () => {
 
 describe("PUT /v1/media/{kind}/{name}", () => {
   it("stores a real clip, normalised, with its credit, and lists it", async () => {
-    const response = await put("/v1/media/background-video/test-pattern", await readFile(path.join(fixtures, "clip.mp4")));
+    const response = await put(
+      "/v1/media/background-video/test-pattern",
+      await readFile(path.join(fixtures, "clip.mp4")),
+    );
     expect(response.status).toBe(201);
     expect(response.headers.get("location")).toBe("/v1/media/background-video/test-pattern");
     const item = (await response.json()) as Record<string, unknown>;
@@ -87,7 +90,11 @@ describe("PUT /v1/media/{kind}/{name}", () => {
 
     const list = (await (await h.call("GET", "/v1/media")).json()) as { data: Record<string, unknown>[] };
     expect(list.data).toHaveLength(1);
-    expect(list.data[0]).toMatchObject({ kind: "background-video", name: "test-pattern", credit: "CC BY 4.0, Test Films" });
+    expect(list.data[0]).toMatchObject({
+      kind: "background-video",
+      name: "test-pattern",
+      credit: "CC BY 4.0, Test Films",
+    });
     expect(list.data[0]?.createdAt).toEqual(expect.any(String));
     expect((await h.call("GET", "/v1/media/background-video/test-pattern")).status).toBe(200);
     // The upload itself is gone; the item is its metadata and one version's files.
@@ -98,9 +105,13 @@ describe("PUT /v1/media/{kind}/{name}", () => {
   });
 
   it("stores music (credit in the query) and an image", async () => {
-    const music = await put("/v1/media/music/calm?credit=Own%20work%20%E2%80%94%20Ana", await readFile(path.join(fixtures, "track.mp3")), {
-      "x-media-credit": "",
-    });
+    const music = await put(
+      "/v1/media/music/calm?credit=Own%20work%20%E2%80%94%20Ana",
+      await readFile(path.join(fixtures, "track.mp3")),
+      {
+        "x-media-credit": "",
+      },
+    );
     expect(music.status).toBe(201);
     expect(((await music.json()) as { credit: string }).credit).toBe("Own work — Ana");
     const image = await put("/v1/media/background-image/fractal", await readFile(path.join(fixtures, "still.png")));
@@ -108,7 +119,13 @@ describe("PUT /v1/media/{kind}/{name}", () => {
   });
 
   const rejected: [string, string, () => Promise<BodyInit>, number, RegExp][] = [
-    ["not a video", "/v1/media/background-video/notes", async () => "just some text\n".repeat(50), 422, /not a readable/],
+    [
+      "not a video",
+      "/v1/media/background-video/notes",
+      async () => "just some text\n".repeat(50),
+      422,
+      /not a readable/,
+    ],
     [
       "a truncated file",
       "/v1/media/background-video/cut",
@@ -121,8 +138,20 @@ describe("PUT /v1/media/{kind}/{name}", () => {
       422,
       /truncated or damaged/,
     ],
-    ["the wrong kind", "/v1/media/background-video/song", async () => readFile(path.join(fixtures, "track.mp3")), 422, /not a readable background-video/],
-    ["an oversize body (Content-Length)", "/v1/media/background-video/big", async () => Buffer.alloc(MAX_BYTES + 1), 413, /at most 400000 bytes/],
+    [
+      "the wrong kind",
+      "/v1/media/background-video/song",
+      async () => readFile(path.join(fixtures, "track.mp3")),
+      422,
+      /not a readable background-video/,
+    ],
+    [
+      "an oversize body (Content-Length)",
+      "/v1/media/background-video/big",
+      async () => Buffer.alloc(MAX_BYTES + 1),
+      413,
+      /at most 400000 bytes/,
+    ],
     [
       "an oversize body (streamed, no Content-Length)",
       "/v1/media/background-video/big-stream",
@@ -139,15 +168,18 @@ describe("PUT /v1/media/{kind}/{name}", () => {
     ["an empty body", "/v1/media/music/nothing", async () => new Uint8Array(0), 422, /empty/],
   ];
 
-  it.each(rejected)("refuses %s with a clear problem and leaves nothing in storage", async (_label, urlPath, body, status, detail) => {
-    const before = await mediaObjects();
-    const response = await put(urlPath, await body());
-    expect(response.status).toBe(status);
-    expect(response.headers.get("content-type")).toContain("application/problem+json");
-    expect(((await response.json()) as { detail: string }).detail).toMatch(detail);
-    expect(await mediaObjects()).toEqual(before);
-    expect((await h.call("GET", urlPath)).status).toBe(404);
-  });
+  it.each(rejected)(
+    "refuses %s with a clear problem and leaves nothing in storage",
+    async (_label, urlPath, body, status, detail) => {
+      const before = await mediaObjects();
+      const response = await put(urlPath, await body());
+      expect(response.status).toBe(status);
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+      expect(((await response.json()) as { detail: string }).detail).toMatch(detail);
+      expect(await mediaObjects()).toEqual(before);
+      expect((await h.call("GET", urlPath)).status).toBe(404);
+    },
+  );
 
   it.each([
     ["/v1/media/music/..%2Fetc", 422],
@@ -245,10 +277,11 @@ describe("videos that use the library (the fake renderer)", () => {
     });
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
-    const job = await v.waitForStatus<{ status: string; request: Record<string, unknown>; outputs: { metadata: { key: string } } }>(
-      id,
-      ["succeeded", "failed"],
-    );
+    const job = await v.waitForStatus<{
+      status: string;
+      request: Record<string, unknown>;
+      outputs: { metadata: { key: string } };
+    }>(id, ["succeeded", "failed"]);
     expect(job.status).toBe("succeeded");
     // "random" became the one track in the library, in the stored request.
     expect(job.request.music).toMatchObject({ name: "calm" });
@@ -268,7 +301,10 @@ describe("videos that use the library (the fake renderer)", () => {
     expect(render?.music).toEqual({ audioKey: track?.files[0]?.key, volume: 0.3, duck: true });
     expect(render?.scenes.every((scene) => scene.motion === "none")).toBe(true);
     const metadata = JSON.parse((await v.store.get(job.outputs.metadata.key)).toString()) as { creditLines: string[] };
-    expect(metadata.creditLines).toEqual(["Background: test-pattern (CC BY 4.0, Test Films)", "Music: calm (Own work — Ana)"]);
+    expect(metadata.creditLines).toEqual([
+      "Background: test-pattern (CC BY 4.0, Test Films)",
+      "Music: calm (Own work — Ana)",
+    ]);
   });
 
   it("keeps the generated background the default", async () => {

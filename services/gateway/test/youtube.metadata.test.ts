@@ -2,9 +2,9 @@ import { silentLogger } from "@video-service/logger";
 import { describe, expect, it } from "vitest";
 import { createVideoRequestSchema } from "../src/api/video.schemas.ts";
 import { gatewayConfigSchema } from "../src/config.ts";
+import { mediaCreditLines } from "../src/media/media-choice.ts";
 import type { Story } from "../src/script/index.ts";
 import { createYoutubePublisherFromConfig } from "../src/youtube/index.ts";
-import { mediaCreditLines } from "../src/media/media-choice.ts";
 import { buildVideoResource, cutAtWord, fitTags, type YoutubePublishRequest } from "../src/youtube/video-metadata.ts";
 import { parseGoogleError, youtubeError } from "../src/youtube/youtube-errors.ts";
 
@@ -54,7 +54,13 @@ describe("YouTube metadata", () => {
     expect(snippet.description.length).toBeLessThanOrEqual(5000);
     expect(snippet.description).toContain("Background: ocean (CC BY 4.0, Jane Doe)\nMusic: calm (own work)");
     expect(snippet.description.endsWith("#Shorts")).toBe(true);
-    const plain = buildVideoResource({ story, format: "long", request: defaults, defaultCategoryId: "24", mediaCredits: lines });
+    const plain = buildVideoResource({
+      story,
+      format: "long",
+      request: defaults,
+      defaultCategoryId: "24",
+      mediaCredits: lines,
+    });
     expect(plain.snippet.description).toContain("Music: calm (own work)");
   });
 

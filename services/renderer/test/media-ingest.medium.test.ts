@@ -84,11 +84,26 @@ describe("POST /v1/media/ingest", () => {
     const keyframes = await new Promise<string>((resolve, reject) =>
       execFile(
         "ffprobe",
-        ["-v", "error", "-skip_frame", "nokey", "-select_streams", "v:0", "-show_entries", "frame=pts_time", "-of", "csv=p=0", portrait],
+        [
+          "-v",
+          "error",
+          "-skip_frame",
+          "nokey",
+          "-select_streams",
+          "v:0",
+          "-show_entries",
+          "frame=pts_time",
+          "-of",
+          "csv=p=0",
+          portrait,
+        ],
         (error, stdout) => (error ? reject(error) : resolve(stdout)),
       ),
     );
-    const times = keyframes.split("\n").filter((line) => /^\d/.test(line)).map((line) => Number.parseFloat(line));
+    const times = keyframes
+      .split("\n")
+      .filter((line) => /^\d/.test(line))
+      .map((line) => Number.parseFloat(line));
     expect(times).toEqual([0, 1]);
   });
 
@@ -143,7 +158,12 @@ describe("POST /v1/media/ingest", () => {
       },
       /not a readable background-video/,
     ],
-    ["the wrong kind (audio as a background video)", "background-video", async () => path.join(fixtures, "track.mp3"), /not a readable background-video/],
+    [
+      "the wrong kind (audio as a background video)",
+      "background-video",
+      async () => path.join(fixtures, "track.mp3"),
+      /not a readable background-video/,
+    ],
     [
       "the wrong kind (a video without sound as music)",
       "music",
@@ -159,7 +179,10 @@ describe("POST /v1/media/ingest", () => {
       "background-video",
       async () => {
         const file = path.join(fixtures, "list.m3u8");
-        await writeFile(file, `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${path.join(fixtures, "clip.mp4")}\n#EXT-X-ENDLIST\n`);
+        await writeFile(
+          file,
+          `#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\n${path.join(fixtures, "clip.mp4")}\n#EXT-X-ENDLIST\n`,
+        );
         return file;
       },
       /not a readable background-video/,
@@ -174,11 +197,16 @@ describe("POST /v1/media/ingest", () => {
       },
       /not a readable background-video/,
     ],
-    ["a clip shorter than a second", "background-video", async () => {
-      const file = path.join(fixtures, "blink.mp4");
-      await makeClip(file, { seconds: 0.5 });
-      return file;
-    }, /must last 1 to/],
+    [
+      "a clip shorter than a second",
+      "background-video",
+      async () => {
+        const file = path.join(fixtures, "blink.mp4");
+        await makeClip(file, { seconds: 0.5 });
+        return file;
+      },
+      /must last 1 to/,
+    ],
   ];
 
   it.each(refusals)("refuses %s with a 422 that says why, and stores nothing", async (label, kind, make, detail) => {
@@ -198,13 +226,19 @@ describe("POST /v1/media/ingest", () => {
   it("refuses a bad request body and an unknown upload key", async () => {
     expect((await ingest({ kind: "video", sourceKey: "x", targetPrefix: "media/x/" })).status).toBe(422);
     expect((await ingest({ kind: "music", sourceKey: "../etc/passwd", targetPrefix: "media/x/" })).status).toBe(422);
-    const missing = await ingest({ kind: "music", sourceKey: "media/uploads/nothing", targetPrefix: "media/music/n/v/" });
+    const missing = await ingest({
+      kind: "music",
+      sourceKey: "media/uploads/nothing",
+      targetPrefix: "media/music/n/v/",
+    });
     expect(missing.status).toBe(422);
     expect(((await missing.json()) as { detail: string }).detail).toMatch(/unknown object key/);
   });
 
   it("stores nothing it was not asked to: the only files are under the prefixes ingested", async () => {
-    const keys = (await store.list("media/")).map((object) => object.key).filter((key) => !key.startsWith("media/uploads/"));
+    const keys = (await store.list("media/"))
+      .map((object) => object.key)
+      .filter((key) => !key.startsWith("media/uploads/"));
     expect(keys.sort()).toEqual([
       "media/background-image/s/v1/landscape.png",
       "media/background-image/s/v1/portrait.png",

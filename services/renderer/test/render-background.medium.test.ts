@@ -69,8 +69,12 @@ beforeAll(async () => {
     targetPrefix: "media/background-video/clip/v1/",
   });
   expect(ingest.status).toBe(200);
-  await put("images/temp/bg/white.png", (file) => makeAlphaCard(file, { width: W, height: H, panel: PANEL, rgb: "255,255,255" }));
-  await put("images/temp/bg/blue.png", (file) => makeAlphaCard(file, { width: W, height: H, panel: PANEL, rgb: "20,40,230" }));
+  await put("images/temp/bg/white.png", (file) =>
+    makeAlphaCard(file, { width: W, height: H, panel: PANEL, rgb: "255,255,255" }),
+  );
+  await put("images/temp/bg/blue.png", (file) =>
+    makeAlphaCard(file, { width: W, height: H, panel: PANEL, rgb: "20,40,230" }),
+  );
   await put("audio/temp/bg/n0.wav", (file) => makeTone(file, { seconds: 1, frequency: 440 }));
   await put("audio/temp/bg/music.wav", async (file) => {
     const source = path.join(root, "music.wav");
@@ -128,7 +132,9 @@ describe("a render over a library background video", () => {
     expect(regionDifference(later, afterLoop, W, OUTSIDE)).toBeGreaterThan(8);
     // …while the card stays put: the first card is white, the second blue, in the same place.
     const centre = { x: PANEL.x + PANEL.w / 2, y: PANEL.y + PANEL.h / 2 };
-    expect(regionDifference(early, later, W, { x: PANEL.x + 10, y: PANEL.y + 10, w: PANEL.w - 20, h: PANEL.h - 20 })).toBeLessThan(3);
+    expect(
+      regionDifference(early, later, W, { x: PANEL.x + 10, y: PANEL.y + 10, w: PANEL.w - 20, h: PANEL.h - 20 }),
+    ).toBeLessThan(3);
     const [r1, g1, b1] = pixel(early, W, centre.x, centre.y);
     expect(Math.min(r1, g1, b1)).toBeGreaterThan(225);
     const [r2, g2, b2] = pixel(afterLoop, W, centre.x, centre.y);

@@ -75,13 +75,16 @@ export const styleSchema = z
   .object({
     theme: themeSchema.default("dark"),
     captions: z.enum(["word", "sentence", "none"]).default("word"),
-    background: z.union([z.literal(GENERATED_BACKGROUND), mediaChoiceSchema]).optional().openapi({
-      description:
-        'A background from the media library: a background-video or background-image by name, "random" (any ' +
-        'uploaded background; the generated one when there is none), or "generated" (the default: a blurred ' +
-        "backdrop drawn for the story). The name chosen is written into the stored request.",
-      example: "ocean-waves",
-    }),
+    background: z
+      .union([z.literal(GENERATED_BACKGROUND), mediaChoiceSchema])
+      .optional()
+      .openapi({
+        description:
+          'A background from the media library: a background-video or background-image by name, "random" (any ' +
+          'uploaded background; the generated one when there is none), or "generated" (the default: a blurred ' +
+          "backdrop drawn for the story). The name chosen is written into the stored request.",
+        example: "ocean-waves",
+      }),
     backgroundDim: z
       .number()
       .min(0)
@@ -106,7 +109,7 @@ export const musicRequestSchema = z
     volume: z.number().min(0).max(1).default(0.2),
   })
   .refine((music) => (music.name === undefined) !== (music.key === undefined), {
-    message: "give music.name (a library item or \"random\") or music.key, not both",
+    message: 'give music.name (a library item or "random") or music.key, not both',
   })
   .openapi("Music");
 

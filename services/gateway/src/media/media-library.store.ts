@@ -35,7 +35,9 @@ export function createMediaLibrary(store: ObjectStore): MediaLibrary {
     get: (kind, name) => read(mediaKeys.metadata(kind, name)),
     async list(kind) {
       const objects = await store.list(kind ? `media/${kind}/` : "media/");
-      const metas = objects.filter((object) => object.key.endsWith(META_SUFFIX) && !object.key.startsWith("media/uploads/"));
+      const metas = objects.filter(
+        (object) => object.key.endsWith(META_SUFFIX) && !object.key.startsWith("media/uploads/"),
+      );
       const items = await Promise.all(metas.map((object) => read(object.key)));
       return items
         .filter((item): item is MediaItem => item !== undefined)

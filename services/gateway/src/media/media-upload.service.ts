@@ -52,7 +52,11 @@ async function spool(body: ReadableStream<Uint8Array>, filePath: string, maxByte
       else callback(null, chunk);
     },
   });
-  await pipeline(Readable.fromWeb(body as import("node:stream/web").ReadableStream), counter, createWriteStream(filePath));
+  await pipeline(
+    Readable.fromWeb(body as import("node:stream/web").ReadableStream),
+    counter,
+    createWriteStream(filePath),
+  );
   return bytes;
 }
 
@@ -127,7 +131,9 @@ export async function uploadMedia(
     return { item, replaced: previous !== undefined };
   } finally {
     await rm(spoolDir, { recursive: true, force: true });
-    await store.delete(uploadKey).catch((err: unknown) => logger.warn({ err, uploadKey }, "could not delete an upload"));
+    await store
+      .delete(uploadKey)
+      .catch((err: unknown) => logger.warn({ err, uploadKey }, "could not delete an upload"));
     if (!published) {
       await store
         .deletePrefix(versionPrefix)

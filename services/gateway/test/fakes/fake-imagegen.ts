@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { type CardsRequest, cardsRequestSchema, FORMATS, INTERNAL_TOKEN_HEADER, storageKeys } from "@video-service/contracts";
+import {
+  type CardsRequest,
+  cardsRequestSchema,
+  FORMATS,
+  INTERNAL_TOKEN_HEADER,
+  storageKeys,
+} from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
 import { listen } from "@video-service/shutdown";
 import { Hono } from "hono";

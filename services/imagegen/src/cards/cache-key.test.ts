@@ -49,6 +49,8 @@ describe("cardCacheKey", () => {
       cardCacheKey({ ...base, transparent: true, backgroundSeed: "y" }),
     );
     const thumbnail = { kind: "thumbnail", title: "Hi" } as const;
-    expect(cardCacheKey({ ...base, card: thumbnail, transparent: true })).toBe(cardCacheKey({ ...base, card: thumbnail }));
+    expect(cardCacheKey({ ...base, card: thumbnail, transparent: true })).toBe(
+      cardCacheKey({ ...base, card: thumbnail }),
+    );
   });
 });

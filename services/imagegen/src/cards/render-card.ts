@@ -44,7 +44,9 @@ export async function renderCard(card: CardSpec, context: CardContext): Promise<
   const background = (seed: string) => context.background({ seed, ...size });
   // The panel cards' backdrop: clear when the render lays them over a library background.
   const backdrop = () =>
-    context.transparent ? Promise.resolve(transparentImage(size.width, size.height)) : background(context.backgroundSeed);
+    context.transparent
+      ? Promise.resolve(transparentImage(size.width, size.height))
+      : background(context.backgroundSeed);
   let data: Buffer;
   switch (card.kind) {
     case "background":

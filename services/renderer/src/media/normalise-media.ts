@@ -40,7 +40,8 @@ export function canvasesOf(formats: Readonly<Record<string, FormatSpec>>): Canva
   const byVariant = new Map<MediaVariant, Canvas>();
   for (const spec of Object.values(formats)) {
     const variant = variantForCanvas(spec.width, spec.height);
-    if (!byVariant.has(variant)) byVariant.set(variant, { variant, width: spec.width, height: spec.height, fps: spec.fps });
+    if (!byVariant.has(variant))
+      byVariant.set(variant, { variant, width: spec.width, height: spec.height, fps: spec.fps });
   }
   return [...byVariant.values()];
 }
@@ -79,7 +80,9 @@ export function inspectUpload(raw: RawProbe, kind: MediaKind): InspectedUpload {
   const formatName = String(raw.format.format_name ?? "");
   const demuxer = formatName.split(",")[0] ?? "";
   if (!ALLOWED_DEMUXERS[kind].includes(demuxer)) {
-    throw refuse(`the upload is ${formatName || "an unknown format"}; ${kind} accepts ${ALLOWED_DEMUXERS[kind].join(", ")}`);
+    throw refuse(
+      `the upload is ${formatName || "an unknown format"}; ${kind} accepts ${ALLOWED_DEMUXERS[kind].join(", ")}`,
+    );
   }
   const isPicture = (stream: Record<string, unknown>) =>
     num((stream.disposition as Record<string, unknown> | undefined)?.attached_pic) === 1;

@@ -192,7 +192,11 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
   if (inputs.music !== undefined) args.push(["-stream_loop", "-1"], ["-i", inputs.music]);
   const background =
     request.background && inputs.background !== undefined
-      ? { ...request.background, path: inputs.background, input: narrationBase + inputs.narration.length + (inputs.music === undefined ? 0 : 1) }
+      ? {
+          ...request.background,
+          path: inputs.background,
+          input: narrationBase + inputs.narration.length + (inputs.music === undefined ? 0 : 1),
+        }
       : undefined;
   if (background?.kind === "video") {
     // One input, decoded once: seek to the segment (the clip has a keyframe every second), loop if short.

@@ -72,7 +72,21 @@ export async function frameAt(filePath: string, seconds: number, width: number, 
   return new Promise((resolve, reject) => {
     execFile(
       "ffmpeg",
-      ["-v", "error", "-ss", String(seconds), "-i", filePath, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+      [
+        "-v",
+        "error",
+        "-ss",
+        String(seconds),
+        "-i",
+        filePath,
+        "-frames:v",
+        "1",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+      ],
       { encoding: "buffer", maxBuffer: width * height * 3 + 1024 },
       (error, stdout) => (error ? reject(error) : resolve(stdout)),
     );
