@@ -18,8 +18,10 @@ const MAX_BYTES = 400_000;
 let h: Harness;
 let fixtures: string;
 
+type UploadBody = NonNullable<RequestInit["body"]>;
+
 /** A PUT with a raw body (h.call sends JSON). */
-async function put(urlPath: string, body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
+async function put(urlPath: string, body: UploadBody, headers: Record<string, string> = {}): Promise<Response> {
   return h.app.request(urlPath, {
     method: "PUT",
     headers: {
@@ -118,7 +120,7 @@ describe("PUT /v1/media/{kind}/{name}", () => {
     expect(image.status).toBe(201);
   });
 
-  const rejected: [string, string, () => Promise<BodyInit>, number, RegExp][] = [
+  const rejected: [string, string, () => Promise<UploadBody>, number, RegExp][] = [
     [
       "not a video",
       "/v1/media/background-video/notes",
