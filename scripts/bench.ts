@@ -249,7 +249,8 @@ async function main(): Promise<void> {
       sourceKey: "media/uploads/bench-clip",
       targetPrefix: "media/background-video/bench/v1/",
     });
-    if (!ingest.ok) throw new Error(`ingest failed: ${await ingest.text()}`);
+    const ingestLast = (await ingest.text()).trim().split("\n").at(-1) ?? "";
+    if (!ingest.ok || !ingestLast.includes('"done"')) throw new Error(`ingest failed: ${ingestLast}`);
     const ingestSeconds = (performance.now() - ingestStarted) / 1000;
     const renderThroughService = async (name: string, motions: readonly Motion[], overVideo = false) => {
       const request: RenderRequestInput = {
@@ -338,7 +339,9 @@ async function main(): Promise<void> {
           `motion / no motion: ${(medianOf("renderer, motion") / medianOf("renderer, no motion")).toFixed(2)}×   ` +
           `video bg / still bg: ${(medianOf("renderer, video bg") / medianOf("renderer, no motion")).toFixed(2)}×  (medians)`,
       );
-      console.log(`background clip ingest (${CLIP_SECONDS} s → both canvases, once per upload): ${ingestSeconds.toFixed(1)} s`);
+      console.log(
+        `background clip ingest (${CLIP_SECONDS} s → both canvases, once per upload): ${ingestSeconds.toFixed(1)} s`,
+      );
     } finally {
       await server.close();
       await tts.close();

@@ -78,6 +78,21 @@ export const mediaIngestResponseSchema = z.object({
 });
 export type MediaIngestResponse = z.infer<typeof mediaIngestResponseSchema>;
 
+/**
+ * POST /v1/media/ingest answers NDJSON once the upload passed ffprobe (what fails before is a
+ * problem+json 4xx): progress lines while it is normalised, then exactly one `done` or `error`.
+ * A stream, because a long clip can take minutes and a silent connection would time out.
+ */
+export const mediaIngestEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("progress"), progress: z.number().min(0).max(1) }),
+  z.object({ type: z.literal("done"), result: mediaIngestResponseSchema }),
+  z.object({
+    type: z.literal("error"),
+    problem: z.object({ type: z.string(), title: z.string(), status: z.number(), detail: z.string().optional() }),
+  }),
+]);
+export type MediaIngestEvent = z.infer<typeof mediaIngestEventSchema>;
+
 /** The stored metadata of a library item (media/{kind}/{name}/meta.json). */
 export const mediaItemSchema = z.object({
   kind: mediaKindSchema,

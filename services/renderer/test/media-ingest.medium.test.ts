@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { probe } from "../src/ffmpeg/probe.ts";
 import type { TtsEngine } from "../src/speech/tts.ts";
-import { AUTH, makeStill, TINY_FORMATS } from "./support/fixtures.ts";
+import { AUTH, makeStill, ndjsonLines, TINY_FORMATS } from "./support/fixtures.ts";
 import { makeClip, makeTrack } from "./support/media-fixtures.ts";
 
 let root: string;
@@ -28,6 +28,25 @@ async function stage(key: string, file: string): Promise<void> {
 
 function ingest(body: unknown) {
   return app.request("/v1/media/ingest", { method: "POST", headers: AUTH, body: JSON.stringify(body) });
+}
+
+/**
+ * What an ingest came to: refused before streaming (a problem+json status), or the stream's last
+ * line (`done` with the result, or `error` with its problem).
+ */
+async function outcome(
+  response: Response,
+): Promise<{ status: number; detail?: string; result?: MediaIngestResponse; contentType: string | null }> {
+  const contentType = response.headers.get("content-type");
+  if (response.status !== 200) {
+    return { status: response.status, contentType, detail: ((await response.json()) as { detail: string }).detail };
+  }
+  const last = ndjsonLines(await response.text()).at(-1) as
+    | { type: "done"; result: MediaIngestResponse }
+    | { type: "error"; problem: { status: number; detail: string } };
+  return last.type === "done"
+    ? { status: 200, contentType, result: last.result }
+    : { status: last.problem.status, contentType: "application/problem+json", detail: last.problem.detail };
 }
 
 beforeAll(async () => {
@@ -67,8 +86,9 @@ describe("POST /v1/media/ingest", () => {
       sourceKey: "media/uploads/clip",
       targetPrefix: "media/background-video/clip/v1/",
     });
-    expect(response.status).toBe(200);
-    const body = (await response.json()) as MediaIngestResponse;
+    const { status, result } = await outcome(response);
+    expect(status).toBe(200);
+    const body = result as MediaIngestResponse;
     expect(body.durationSeconds).toBeCloseTo(2, 1);
     expect(body.source).toMatchObject({ formatName: expect.stringContaining("mp4"), codec: "h264" });
     expect(body.files.map((file) => file.variant).sort()).toEqual(["landscape", "portrait"]);
@@ -110,7 +130,7 @@ describe("POST /v1/media/ingest", () => {
   it("normalises music to AAC 48 kHz stereo and an image to PNG at each canvas", async () => {
     await stage("media/uploads/track", path.join(fixtures, "track.mp3"));
     const music = await ingest({ kind: "music", sourceKey: "media/uploads/track", targetPrefix: "media/music/t/v1/" });
-    expect(music.status).toBe(200);
+    expect((await outcome(music)).status).toBe(200);
     const track = await probe(store.localPath("media/music/t/v1/music.m4a") as string);
     expect(track.audio).toEqual({ codec: "aac", sampleRate: 48_000, channels: 2 });
 
@@ -120,7 +140,7 @@ describe("POST /v1/media/ingest", () => {
       sourceKey: "media/uploads/still",
       targetPrefix: "media/background-image/s/v1/",
     });
-    expect(image.status).toBe(200);
+    expect((await outcome(image)).status).toBe(200);
     const png = await probe(store.localPath("media/background-image/s/v1/portrait.png") as string);
     expect(png.video).toMatchObject({ codec: "png", width: 180, height: 320 });
   });
@@ -213,11 +233,10 @@ describe("POST /v1/media/ingest", () => {
     const id = label.replace(/[^a-z]+/g, "-");
     await stage(`media/uploads/${id}`, await make());
     const prefix = `media/${kind}/${id}/v1/`;
-    const response = await ingest({ kind, sourceKey: `media/uploads/${id}`, targetPrefix: prefix });
-    expect(response.status).toBe(422);
-    expect(response.headers.get("content-type")).toContain("application/problem+json");
-    const problem = (await response.json()) as { detail: string };
-    expect(problem.detail).toMatch(detail);
+    const result = await outcome(await ingest({ kind, sourceKey: `media/uploads/${id}`, targetPrefix: prefix }));
+    expect(result.status).toBe(422);
+    expect(result.contentType).toContain("application/problem+json");
+    expect(result.detail).toMatch(detail);
     expect(await store.list(prefix)).toEqual([]);
     // The upload stays for the caller (the gateway) to delete.
     expect(await store.head(`media/uploads/${id}`)).toBeDefined();

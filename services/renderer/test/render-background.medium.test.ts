@@ -69,6 +69,7 @@ beforeAll(async () => {
     targetPrefix: "media/background-video/clip/v1/",
   });
   expect(ingest.status).toBe(200);
+  expect(ndjsonLines(await ingest.text()).at(-1)).toMatchObject({ type: "done" });
   await put("images/temp/bg/white.png", (file) =>
     makeAlphaCard(file, { width: W, height: H, panel: PANEL, rgb: "255,255,255" }),
   );

@@ -7,7 +7,13 @@ import { ObjectNotFoundError, type ObjectStore } from "@video-service/object-sto
 import { withSpan } from "@video-service/telemetry";
 import { FfmpegError, ffprobeUntrusted, runFfmpeg } from "../ffmpeg/ffmpeg.runner.ts";
 import { probe } from "../ffmpeg/probe.ts";
-import { ALLOWED_DEMUXERS, buildNormaliseCommand, canvasesOf, inspectUpload } from "./normalise-media.ts";
+import {
+  ALLOWED_DEMUXERS,
+  buildNormaliseCommand,
+  canvasesOf,
+  type InspectedUpload,
+  inspectUpload,
+} from "./normalise-media.ts";
 
 /** ffprobe of an upload gets this long: a sane file answers in well under a second. */
 const PROBE_TIMEOUT_MS = 30_000;
@@ -21,23 +27,30 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   m4a: "audio/mp4",
 };
 
+/** An upload that passed ffprobe and the checks of its kind, with the command that normalises it. */
+export interface PreparedIngest {
+  upload: InspectedUpload;
+  command: ReturnType<typeof buildNormaliseCommand>;
+  workDir: string;
+  /** Removes the work dir; safe to call more than once. */
+  cleanup(): Promise<void>;
+}
+
 /**
- * Probes an upload (allow-listed demuxers, local files only), refuses what is not the kind it
- * claims, normalises it once into what renders read, checks the result, and stores it under
- * `targetPrefix`. On any failure nothing is left under the prefix. The upload itself is the
- * caller's to delete.
+ * The quick half of an ingest, before anything is answered: the upload as a local file, probed
+ * (allow-listed demuxers, local files only) and checked against its kind. Throws a 422 AppError
+ * for what is not the kind it claims; the work dir is removed on any failure.
  */
-export async function ingestMedia(options: {
+export async function prepareIngest(options: {
   request: MediaIngestRequest;
   store: ObjectStore;
   scratchDir: string;
   formats: Readonly<Record<string, FormatSpec>>;
-  logger: Logger;
   signal: AbortSignal;
-}): Promise<MediaIngestResponse> {
-  const { request, store, scratchDir, formats, logger, signal } = options;
+}): Promise<PreparedIngest> {
+  const { request, store, scratchDir, formats, signal } = options;
   const workDir = await mkdtemp(path.join(scratchDir, "ingest-"));
-  let stored = false;
+  const cleanup = () => rm(workDir, { recursive: true, force: true });
   try {
     const inputPath = await localCopy(store, request.sourceKey, workDir);
     const raw = await withSpan("ffprobe upload", { "media.kind": request.kind }, () =>
@@ -55,8 +68,39 @@ export async function ingestMedia(options: {
       canvases: canvasesOf(formats),
       workDir,
     });
+    return { upload, command, workDir, cleanup };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
+
+/**
+ * The long half: normalises the upload once into what renders read, checks the result is not
+ * truncated, and stores it under `targetPrefix`. On any failure nothing is left under the prefix.
+ * The upload itself is the caller's to delete; the caller also removes the work dir.
+ */
+export async function runIngest(options: {
+  request: MediaIngestRequest;
+  prepared: PreparedIngest;
+  store: ObjectStore;
+  logger: Logger;
+  signal: AbortSignal;
+  onProgress?: (fraction: number) => void;
+}): Promise<MediaIngestResponse> {
+  const { request, prepared, store, logger, signal, onProgress } = options;
+  const { upload, command } = prepared;
+  let stored = false;
+  try {
     await withSpan("ffmpeg normalise", { "media.kind": request.kind }, () =>
-      runFfmpeg({ args: command.args, signal }),
+      runFfmpeg({
+        args: command.args,
+        signal,
+        onProgress: (block) => {
+          if (block.outTimeSeconds === undefined || upload.durationSeconds <= 0) return;
+          onProgress?.(Math.min(1, Math.max(0, block.outTimeSeconds / upload.durationSeconds)));
+        },
+      }),
     ).catch((error: unknown) => {
       if (error instanceof FfmpegError && !error.aborted) {
         throw new AppError("validation-failed", `the upload could not be decoded: ${error.message}`);
@@ -100,8 +144,6 @@ export async function ingestMedia(options: {
   } catch (error) {
     if (stored) await store.deletePrefix(request.targetPrefix).catch(() => undefined);
     throw error;
-  } finally {
-    await rm(workDir, { recursive: true, force: true });
   }
 }
 

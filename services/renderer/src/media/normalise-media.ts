@@ -153,6 +153,8 @@ export function buildNormaliseCommand(options: {
     "-nostdin",
     "-nostats",
     "-y",
+    "-progress",
+    "pipe:1",
     "-protocol_whitelist",
     "file",
     "-format_whitelist",
