@@ -197,6 +197,12 @@ describe("PUT /v1/media/{kind}/{name}", () => {
     expect(await mediaObjects()).toEqual(before);
   });
 
+  it("is described in the OpenAPI document", async () => {
+    const document = (await (await h.app.request("/openapi.json")).json()) as { paths: Record<string, object> };
+    expect(Object.keys(document.paths["/v1/media/{kind}/{name}"] ?? {}).sort()).toEqual(["delete", "get", "put"]);
+    expect(document.paths["/v1/media"]).toHaveProperty("get");
+  });
+
   it("requires a credit line", async () => {
     const response = await put("/v1/media/music/uncredited", await readFile(path.join(fixtures, "track.mp3")), {
       "x-media-credit": "",

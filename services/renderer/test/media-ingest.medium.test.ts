@@ -1,15 +1,17 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { MediaIngestResponse } from "@video-service/contracts";
 import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
+import { listen } from "@video-service/shutdown";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../src/app.ts";
 import { probe } from "../src/ffmpeg/probe.ts";
 import type { TtsEngine } from "../src/speech/tts.ts";
-import { AUTH, makeStill, ndjsonLines, TINY_FORMATS } from "./support/fixtures.ts";
+import { AUTH, ffmpegChildren, makeStill, ndjsonLines, TINY_FORMATS } from "./support/fixtures.ts";
 import { makeClip, makeTrack } from "./support/media-fixtures.ts";
 
 let root: string;
@@ -240,6 +242,38 @@ describe("POST /v1/media/ingest", () => {
     expect(await store.list(prefix)).toEqual([]);
     // The upload stays for the caller (the gateway) to delete.
     expect(await store.head(`media/uploads/${id}`)).toBeDefined();
+  });
+
+  it("stops FFmpeg and stores nothing when the caller goes away mid-ingest", async () => {
+    const clip = path.join(fixtures, "long.mp4");
+    await makeClip(clip, { seconds: 8, width: 192, height: 108 });
+    await stage("media/uploads/long", clip);
+    const server = await listen(app, { port: 0, hostname: "127.0.0.1" });
+    try {
+      const controller = new AbortController();
+      const response = await fetch(`${server.url}/v1/media/ingest`, {
+        method: "POST",
+        headers: AUTH,
+        body: JSON.stringify({
+          kind: "background-video",
+          sourceKey: "media/uploads/long",
+          targetPrefix: "media/background-video/long/v1/",
+        }),
+        signal: controller.signal,
+      });
+      expect(response.status).toBe(200);
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read(); // the first progress line: FFmpeg is running
+      expect((await ffmpegChildren()).length).toBe(1);
+      controller.abort();
+      const deadline = Date.now() + 10_000;
+      while ((await ffmpegChildren()).length > 0 && Date.now() < deadline) await sleep(50);
+      expect(await ffmpegChildren()).toEqual([]);
+      await sleep(200);
+      expect(await store.list("media/background-video/long/")).toEqual([]);
+    } finally {
+      await server.close();
+    }
   });
 
   it("refuses a bad request body and an unknown upload key", async () => {

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import { type MediaItem, type MediaKind, RANDOM_MEDIA } from "@video-service/contracts";
 import { AppError } from "@video-service/errors";
 import type { CreateVideoRequest } from "../api/video.schemas.ts";
@@ -43,7 +44,7 @@ export async function resolveMediaChoices(
   const background = style.background;
   if (background === RANDOM_MEDIA) {
     const candidates = (await Promise.all(BACKGROUND_KINDS.map((kind) => library.list(kind)))).flat();
-    const chosen = candidates[Math.floor(Math.random() * candidates.length)];
+    const chosen = candidates.length === 0 ? undefined : candidates[randomInt(candidates.length)];
     style = { ...style, background: chosen ? chosen.name : GENERATED_BACKGROUND };
   } else if (background !== undefined && background !== GENERATED_BACKGROUND) {
     if (!(await findBackground(library, background))) {
