@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, truncate } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { silentLogger } from "@video-service/logger";
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp as createRendererApp } from "../../renderer/src/app.ts";
 import type { TtsEngine } from "../../renderer/src/speech/tts.ts";
 import { makeStill, TINY_FORMATS } from "../../renderer/test/support/fixtures.ts";
-import { makeClip, makeTrack } from "../../renderer/test/support/media-fixtures.ts";
+import { makeClip, makeTrack, truncatedCopy } from "../../renderer/test/support/media-fixtures.ts";
 import { createMediaLibrary } from "../src/media/media-library.store.ts";
 import { type Harness, startHarness, textStory } from "./harness.ts";
 
@@ -131,12 +131,8 @@ describe("PUT /v1/media/{kind}/{name}", () => {
     [
       "a truncated file",
       "/v1/media/background-video/cut",
-      async () => {
-        const file = path.join(fixtures, "cut.mp4");
-        await copyFile(path.join(fixtures, "clip-fast.mp4"), file);
-        await truncate(file, Math.floor((await stat(file)).size * 0.4));
-        return readFile(file);
-      },
+      async () =>
+        readFile(await truncatedCopy(path.join(fixtures, "clip-fast.mp4"), path.join(fixtures, "cut.mp4"), 0.4)),
       422,
       /truncated or damaged/,
     ],

@@ -1,26 +1,20 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MediaIngestResponse } from "@video-service/contracts";
-import { silentLogger } from "@video-service/logger";
-import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
+import type { ObjectStore } from "@video-service/object-store";
 import { listen } from "@video-service/shutdown";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.ts";
 import { probe } from "../src/ffmpeg/probe.ts";
-import type { TtsEngine } from "../src/speech/tts.ts";
-import { AUTH, ffmpegChildren, makeStill, ndjsonLines, TINY_FORMATS } from "./support/fixtures.ts";
-import { makeClip, makeTrack } from "./support/media-fixtures.ts";
+import { AUTH, ffmpegChildren, makeStill, ndjsonLines } from "./support/fixtures.ts";
+import { makeClip, makeTrack, tinyRendererApp, truncatedCopy } from "./support/media-fixtures.ts";
 
 let root: string;
 let store: ObjectStore;
 let app: Hono;
 let fixtures: string;
-
-/** Ingest never speaks: an engine that refuses keeps the test honest about it. */
-const noSpeech: TtsEngine = { name: "espeak", synthesize: () => Promise.reject(new Error("not used")) };
 
 async function stage(key: string, file: string): Promise<void> {
   const target = store.localPath(key) as string;
@@ -55,21 +49,7 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "renderer-media-"));
   fixtures = path.join(root, "fixtures");
   await mkdir(fixtures);
-  await mkdir(path.join(root, "scratch"));
-  store = createLocalObjectStore({
-    root: path.join(root, "storage"),
-    signingSecret: "test-signing-secret-0123456789",
-    publicBaseUrl: "http://127.0.0.1:3000",
-  });
-  app = createApp({
-    store,
-    logger: silentLogger(),
-    internalToken: AUTH["x-internal-token"],
-    scratchDir: path.join(root, "scratch"),
-    renderConcurrency: 1,
-    tts: noSpeech,
-    formats: TINY_FORMATS,
-  });
+  ({ store, app } = await tinyRendererApp(root));
   await makeClip(path.join(fixtures, "clip.mp4"), { seconds: 2 });
   await makeClip(path.join(fixtures, "clip-fast.mp4"), { seconds: 3, faststart: true });
   await makeTrack(path.join(fixtures, "track.mp3"), 2);
@@ -161,23 +141,13 @@ describe("POST /v1/media/ingest", () => {
     [
       "a truncated clip (index first, data cut)",
       "background-video",
-      async () => {
-        const file = path.join(fixtures, "truncated.mp4");
-        await copyFile(path.join(fixtures, "clip-fast.mp4"), file);
-        await truncate(file, Math.floor((await stat(file)).size * 0.4));
-        return file;
-      },
+      () => truncatedCopy(path.join(fixtures, "clip-fast.mp4"), path.join(fixtures, "truncated.mp4"), 0.4),
       /truncated or damaged/,
     ],
     [
       "a truncated clip (index last: unreadable)",
       "background-video",
-      async () => {
-        const file = path.join(fixtures, "cut.mp4");
-        await copyFile(path.join(fixtures, "clip.mp4"), file);
-        await truncate(file, Math.floor((await stat(file)).size * 0.5));
-        return file;
-      },
+      () => truncatedCopy(path.join(fixtures, "clip.mp4"), path.join(fixtures, "cut.mp4"), 0.5),
       /not a readable background-video/,
     ],
     [

@@ -2,15 +2,12 @@ import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { RenderRequestInput } from "@video-service/contracts";
-import { silentLogger } from "@video-service/logger";
-import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
+import type { ObjectStore } from "@video-service/object-store";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../src/app.ts";
 import { ffprobeRaw } from "../src/ffmpeg/ffmpeg.runner.ts";
 import { probe } from "../src/ffmpeg/probe.ts";
-import type { TtsEngine } from "../src/speech/tts.ts";
-import { AUTH, makeTone, ndjsonLines, TINY_FORMATS } from "./support/fixtures.ts";
+import { AUTH, makeTone, ndjsonLines } from "./support/fixtures.ts";
 import {
   frameAt,
   makeAlphaCard,
@@ -18,6 +15,7 @@ import {
   monoSamples,
   pixel,
   regionDifference,
+  tinyRendererApp,
   toneLevel,
 } from "./support/media-fixtures.ts";
 
@@ -32,8 +30,6 @@ let root: string;
 let store: ObjectStore;
 let app: Hono;
 
-const noSpeech: TtsEngine = { name: "espeak", synthesize: () => Promise.reject(new Error("not used")) };
-
 async function put(key: string, make: (file: string) => Promise<void>): Promise<void> {
   const file = store.localPath(key) as string;
   await mkdir(path.dirname(file), { recursive: true });
@@ -46,21 +42,7 @@ async function post(pathname: string, body: unknown): Promise<Response> {
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), "renderer-background-"));
-  await mkdir(path.join(root, "scratch"));
-  store = createLocalObjectStore({
-    root: path.join(root, "storage"),
-    signingSecret: "test-signing-secret-0123456789",
-    publicBaseUrl: "http://127.0.0.1:3000",
-  });
-  app = createApp({
-    store,
-    logger: silentLogger(),
-    internalToken: AUTH["x-internal-token"],
-    scratchDir: path.join(root, "scratch"),
-    renderConcurrency: 1,
-    tts: noSpeech,
-    formats: TINY_FORMATS,
-  });
+  ({ store, app } = await tinyRendererApp(root));
   // The clip goes through the same ingest as an upload: what renders read is what ingest makes.
   await put("media/uploads/clip", (file) => makeClip(file, { seconds: 2, width: 192, height: 108 }));
   const ingest = await post("/v1/media/ingest", {

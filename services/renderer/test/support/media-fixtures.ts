@@ -1,4 +1,12 @@
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, stat, truncate } from "node:fs/promises";
+import path from "node:path";
+import { silentLogger } from "@video-service/logger";
+import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
+import type { Hono } from "hono";
+import { createApp } from "../../src/app.ts";
 import { runFfmpeg } from "../../src/ffmpeg/ffmpeg.runner.ts";
+import { AUTH, TINY_FORMATS } from "./fixtures.ts";
 
 /**
  * A small real clip made by FFmpeg (nothing downloaded): a moving test pattern with a tone.
@@ -68,7 +76,6 @@ export async function makeAlphaCard(
 
 /** One frame of a video as raw RGB24 (width × height × 3 bytes), taken at `seconds`. */
 export async function frameAt(filePath: string, seconds: number, width: number, height: number): Promise<Buffer> {
-  const { execFile } = await import("node:child_process");
   return new Promise((resolve, reject) => {
     execFile(
       "ffmpeg",
@@ -122,7 +129,6 @@ export function pixel(frame: Buffer, width: number, x: number, y: number): [numb
 
 /** A video's audio as mono 48 kHz float samples. */
 export async function monoSamples(filePath: string): Promise<Float32Array> {
-  const { execFile } = await import("node:child_process");
   const bytes = await new Promise<Buffer>((resolve, reject) =>
     execFile(
       "ffmpeg",
@@ -149,4 +155,34 @@ export function toneLevel(samples: Float32Array, frequency: number, fromSeconds:
   }
   const power = previous * previous + beforePrevious * beforePrevious - coefficient * previous * beforePrevious;
   return Math.sqrt(Math.max(0, power)) / Math.max(1, end - start);
+}
+
+/** A copy of `source` cut to `fraction` of its bytes: an upload that broke off. */
+export async function truncatedCopy(source: string, target: string, fraction: number): Promise<string> {
+  await copyFile(source, target);
+  await truncate(target, Math.floor((await stat(target)).size * fraction));
+  return target;
+}
+
+/**
+ * The renderer app at the tiny test canvases over a local store in `root`, for tests that only
+ * ingest and render (no speech: an engine that refuses keeps them honest about it).
+ */
+export async function tinyRendererApp(root: string): Promise<{ store: ObjectStore; app: Hono }> {
+  await mkdir(path.join(root, "scratch"), { recursive: true });
+  const store = createLocalObjectStore({
+    root: path.join(root, "storage"),
+    signingSecret: "test-signing-secret-0123456789",
+    publicBaseUrl: "http://127.0.0.1:3000",
+  });
+  const app = createApp({
+    store,
+    logger: silentLogger(),
+    internalToken: AUTH["x-internal-token"],
+    scratchDir: path.join(root, "scratch"),
+    renderConcurrency: 1,
+    tts: { name: "espeak", synthesize: () => Promise.reject(new Error("no speech in this test")) },
+    formats: TINY_FORMATS,
+  });
+  return { store, app };
 }
