@@ -8,6 +8,7 @@ import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
 import { registerDocsRoutes } from "./api/docs.api.ts";
 import { registerFileRoutes } from "./api/files.api.ts";
 import { registerHealthRoutes } from "./api/health.api.ts";
+import { registerMediaRoutes } from "./api/media.api.ts";
 import { rateLimit } from "./api/rate-limit.ts";
 import { isRedisUnavailable, notFoundOrMethodNotAllowed, rejectBadPercentEncoding } from "./api/request-hygiene.ts";
 import { registerScheduleRoutes } from "./api/schedules.api.ts";
@@ -90,7 +91,11 @@ export function createApp(apiDeps: ApiDeps) {
   app.use("*", rejectBadPercentEncoding);
   app.use("/v1/*", apiKeyAuth(deps.config.API_KEYS));
   if (deps.rateLimiter) app.use("/v1/*", rateLimit(deps.rateLimiter));
-  app.use("/v1/*", limitBody(deps.config.MAX_BODY_BYTES));
+  const limitJsonBodies = limitBody(deps.config.MAX_BODY_BYTES);
+  // Media uploads are streamed to storage under their own limit (MEDIA_MAX_BYTES, see media-upload.service.ts).
+  app.use("/v1/*", (c, next) =>
+    c.req.method === "PUT" && c.req.path.startsWith("/v1/media/") ? next() : limitJsonBodies(c, next),
+  );
   app.on("POST", "/v1/videos", requireJson);
   app.on("POST", "/v1/schedules", requireJson);
 
@@ -98,6 +103,7 @@ export function createApp(apiDeps: ApiDeps) {
   registerTrendRoutes(app, deps);
   registerVoiceRoutes(app, deps.voices ?? createVoiceCatalog({ source: deps.renderer }));
   registerScheduleRoutes(app, deps);
+  registerMediaRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app, { version: API_VERSION });
   if (deps.files) registerFileRoutes(app, { store: deps.store, signingSecret: deps.files.signingSecret });

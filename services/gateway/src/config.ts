@@ -1,3 +1,4 @@
+import os from "node:os";
 import { env, serviceEnvShape, z } from "@video-service/config";
 import { addressPolicy } from "@video-service/net-guard";
 import { checkStorageEnv, reportWithOtherIssues, storageEnvShape } from "@video-service/object-store/storage-env";
@@ -116,6 +117,10 @@ export const gatewayConfigSchema = z
       .regex(/^\d{1,3}$/)
       .default("24"),
     MAX_BODY_BYTES: env.int(256 * 1024, 1024),
+    // Media library uploads (PUT /v1/media/…): streamed, refused with 413 past this many bytes.
+    MEDIA_MAX_BYTES: env.int(200 * 1024 * 1024, 1024),
+    // Uploads are spooled here before they go to storage (tmpfs in ECS: the root file system is read-only).
+    SCRATCH_DIR: z.string().default(os.tmpdir()),
     // ECS stopTimeout is 120 s max; leave room for the renderer to be told and telemetry to flush.
     SHUTDOWN_TIMEOUT_MS: env.int(60_000, 1000),
     // Dependencies down ≠ job failed: while imagegen, the renderer or storage cannot take a call, a

@@ -11,6 +11,7 @@ import type { GatewayConfig } from "./config.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
 import { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
+import { createMediaLibrary } from "./media/media-library.store.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
 import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
@@ -141,7 +142,15 @@ export async function createGatewayServices({
   const reddit =
     overrides.reddit === false
       ? undefined
-      : createRedditFeatures({ config, redis, jobs, queue, logger, ...overrides.reddit });
+      : createRedditFeatures({
+          config,
+          redis,
+          jobs,
+          queue,
+          logger,
+          media: createMediaLibrary(store),
+          ...overrides.reddit,
+        });
   // Undefined without YouTube credentials: publish.youtube requests are then refused with a 422.
   const youtube = overrides.youtube
     ? overrides.youtube({ store, redis, jobs })

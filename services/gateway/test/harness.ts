@@ -74,6 +74,7 @@ export async function startHarness({
   webhookNetwork,
   logger = silentLogger(),
   redisAppendonly = false,
+  realRenderer,
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
@@ -84,6 +85,11 @@ export async function startHarness({
   logger?: Logger;
   /** Run the private Redis with AOF persistence (crash and restart tests). */
   redisAppendonly?: boolean;
+  /**
+   * Starts a real renderer on the harness's store (the media library's ingest needs FFmpeg); the
+   * gateway then talks to it instead of the fake renderer.
+   */
+  realRenderer?: (options: { store: ObjectStore; token: string }) => Promise<{ url: string; close(): Promise<void> }>;
   /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
   youtube?: GatewayOverrides["youtube"];
 } = {}): Promise<Harness> {
@@ -124,7 +130,8 @@ export async function startHarness({
   });
   const renderer = await startFakeRenderer({ store, token: INTERNAL_TOKEN });
   const imagegen = await startFakeImagegen({ store, token: INTERNAL_TOKEN });
-  const config: GatewayConfig = { ...parsed, IMAGEGEN_URL: imagegen.url, RENDERER_URL: renderer.url };
+  const real = realRenderer ? await realRenderer({ store, token: INTERNAL_TOKEN }) : undefined;
+  const config: GatewayConfig = { ...parsed, IMAGEGEN_URL: imagegen.url, RENDERER_URL: real?.url ?? renderer.url };
   const shutdown = new AbortController();
   const overrides: GatewayOverrides = {
     store,
@@ -213,6 +220,7 @@ export async function startHarness({
       await closeServices(current);
       await fakeReddit?.close();
       await renderer.close();
+      await real?.close();
       await imagegen.close();
       await testRedis.stop();
       await rm(storageDir, { recursive: true, force: true });

@@ -1,5 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { formatSchema, jobIdSchema, objectKeySchema, themeSchema, voiceSchema } from "@video-service/contracts";
+import {
+  formatSchema,
+  jobIdSchema,
+  mediaNameSchema,
+  objectKeySchema,
+  RANDOM_MEDIA,
+  themeSchema,
+  voiceSchema,
+} from "@video-service/contracts";
+import { GENERATED_BACKGROUND } from "../media/media-choice.ts";
 import { SOURCE_TYPES } from "../sources/index.ts";
 import { plainText, singleLineText } from "./text.schemas.ts";
 
@@ -60,18 +69,48 @@ export const sourceSchema = z
   .openapi("Source");
 export type SourceSpec = z.infer<typeof sourceSchema>;
 
+/** A library item by name, or "random" (chosen when the job is created). */
+const mediaChoiceSchema = z.union([z.literal(RANDOM_MEDIA), mediaNameSchema]);
+
 export const styleSchema = z
   .object({
     theme: themeSchema.default("dark"),
     captions: z.enum(["word", "sentence", "none"]).default("word"),
+    background: z
+      .union([z.literal(GENERATED_BACKGROUND), mediaChoiceSchema])
+      .optional()
+      .openapi({
+        description:
+          'A background from the media library: a background-video or background-image by name, "random" (any ' +
+          'uploaded background; the generated one when there is none), or "generated" (the default: a blurred ' +
+          "backdrop drawn for the story). The name chosen is written into the stored request.",
+        example: "ocean-waves",
+      }),
+    backgroundDim: z
+      .number()
+      .min(0)
+      .max(0.9)
+      .optional()
+      .openapi({ description: "Darken a library background: 0 (default) keeps it, 0.5 halves its brightness" }),
+    backgroundBlur: z
+      .number()
+      .min(0)
+      .max(60)
+      .optional()
+      .openapi({ description: "Blur a library background, radius in pixels (default 0)" }),
   })
   .openapi("Style");
 
 export const musicRequestSchema = z
   .object({
-    /** An object already in storage (for example music/calm.mp3). */
-    key: objectKeySchema,
+    /** A music item of the library by name, or "random" (none uploaded: no music). */
+    name: mediaChoiceSchema.optional(),
+    /** An object already in storage (for example music/calm.mp3); no credit line is known for it. */
+    key: objectKeySchema.optional(),
     volume: z.number().min(0).max(1).default(0.2),
+  })
+  .refine((music) => (music.name === undefined) !== (music.key === undefined), {
+    message: 'give music.name (a library item or "random") or music.key, not both',
   })
   .openapi("Music");
 

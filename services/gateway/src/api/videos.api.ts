@@ -7,6 +7,7 @@ import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import { newJobId } from "../jobs/job-id.ts";
 import type { JobRecord } from "../jobs/job-store.ts";
 import { toVideoView, videoLinks } from "../jobs/job-view.ts";
+import { createMediaLibrary } from "../media/media-library.store.ts";
 import { createVoiceCatalog } from "../voices/voice-catalog.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
@@ -68,7 +69,7 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
         },
       });
     }
-    if (request.music && !(await store.head(request.music.key))) {
+    if (request.music?.key !== undefined && !(await store.head(request.music.key))) {
       throw new AppError("validation-failed", `body.music.key: no object ${request.music.key} in storage`, {
         extensions: { errors: [{ path: "body.music.key", message: `no object ${request.music.key} in storage` }] },
       });
@@ -121,6 +122,7 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
           queue,
           logger,
           reddit: deps.reddit,
+          media: createMediaLibrary(store),
           redditTimeoutMs: config.REDDIT_CREATE_TIMEOUT_MS,
           // Redis must run the create within the API connection's command timeout, or not at all.
           acceptWithinMs: config.REDIS_COMMAND_TIMEOUT_MS,

@@ -3,6 +3,8 @@ import type { Logger } from "@video-service/logger";
 import { TimeoutError, withTimeout } from "@video-service/retry";
 import { captureTraceCarrier } from "@video-service/telemetry";
 import type { CreateVideoRequest } from "../api/video.schemas.ts";
+import { resolveMediaChoices } from "../media/media-choice.ts";
+import type { MediaLibrary } from "../media/media-library.store.ts";
 import { asRedditProblem } from "../trends/reddit-problems.ts";
 import { parseSubreddits, type TrendCandidate, type TrendsService } from "../trends/trends.service.ts";
 import type { UsedPostStore } from "../trends/used-posts.ts";
@@ -28,6 +30,8 @@ export interface CreateVideoJobDeps {
    * 503 (Redis stalled) must never see its job appear later. None for scheduled runs.
    */
   acceptWithinMs?: number | undefined;
+  /** The media library, for `style.background` and `music.name`; absent: those choices are refused. */
+  media?: MediaLibrary | undefined;
 }
 
 /** A Reddit job without a post id found no unused post to make: nothing was created. */
@@ -76,6 +80,10 @@ export async function createVideoJob(
   let claimed: { fullname: string } | undefined;
   let post: CreatedVideoJob["post"];
   let stored = request;
+  if (request.style.background !== undefined || request.music?.name !== undefined) {
+    if (!deps.media) throw new AppError("validation-failed", "the media library is not available here");
+    stored = await resolveMediaChoices(deps.media, request);
+  }
   if (request.source.type === "reddit") {
     const resolving = resolveRedditPost(deps, request.source, id);
     const resolved =
@@ -95,7 +103,7 @@ export async function createVideoJob(
           );
     post = resolved.post;
     claimed = resolved.claimed;
-    stored = { ...request, source: { ...request.source, postId: resolved.post.id } };
+    stored = { ...stored, source: { ...request.source, postId: resolved.post.id } };
   }
   let record: JobRecord;
   try {

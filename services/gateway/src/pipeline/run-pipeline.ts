@@ -3,6 +3,8 @@ import { withSpan } from "@video-service/telemetry";
 import type { StageName, StageState } from "../api/video.schemas.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
+import { createMediaLibrary } from "../media/media-library.store.ts";
+import { usesLibraryBackground } from "../media/render-media.ts";
 import type { Script, Story } from "../script/index.ts";
 import { createVoiceCatalog, DEFAULT_VOICE } from "../voices/voice-catalog.ts";
 import { DeferredError } from "./deferred-error.ts";
@@ -146,6 +148,7 @@ export async function runPipeline({
         story,
         format,
         theme: request.style.theme,
+        transparent: usesLibraryBackground(request),
         imagegen: deps.imagegen,
         signal,
         onProgress,
@@ -167,6 +170,7 @@ export async function runPipeline({
         createdAt: record.createdAt,
         renderer: deps.renderer,
         store: deps.store,
+        library: createMediaLibrary(deps.store),
         signal,
         onProgress,
       }),
@@ -180,6 +184,7 @@ export async function runPipeline({
       format,
       videoKey: rendered.video.key,
       thumbnailKey: rendered.thumbnailKey,
+      credits: rendered.credits ?? [],
       youtube: deps.youtube,
       jobs,
       signal,
