@@ -22,6 +22,7 @@ describe("worker shutdown", () => {
       .poll(
         async () =>
           ((await (await h.call("GET", `/v1/videos/${created.id}`)).json()) as JobBody).stages.narration?.status,
+        { timeout: 10_000 },
       )
       .toBe("running");
 
