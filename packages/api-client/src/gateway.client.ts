@@ -9,6 +9,7 @@ import type {
   JobEvent,
   JobStatus,
   problemSchema,
+  StageName,
   scheduleRunSchema,
   scheduleSchema,
   trendCandidateSchema,
@@ -30,7 +31,7 @@ export type ScheduleRun = z.infer<typeof scheduleRunSchema>;
 export type TrendCandidate = z.infer<typeof trendCandidateSchema>;
 export type TrendsQuery = Partial<z.output<typeof trendsQuerySchema>> & { subreddits: string };
 export type Problem = z.infer<typeof problemSchema>;
-export type { JobEvent, JobStatus };
+export type { JobEvent, JobStatus, StageName };
 
 /** One event of GET /v1/videos/{id}/events: the whole job (`state`) or what changed. */
 export type VideoEvent = { event: "state"; data: Video } | { event: JobEvent["type"]; data: JobEvent };
@@ -75,7 +76,8 @@ export function createGatewayClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Gat
   const base = baseUrl.replace(/\/+$/, "");
   const url = (path: string, query: RequestOptions["query"] = {}) => {
     const target = new URL(path, `${base}/`);
-    for (const [name, value] of Object.entries(query)) if (value !== undefined) target.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(query))
+      if (value !== undefined) target.searchParams.set(name, String(value));
     return target;
   };
 
@@ -154,6 +156,8 @@ export function createGatewayClient({ baseUrl, apiKey, timeoutMs = 30_000 }: Gat
     createSchedule: (body: CreateScheduleInput) => request<Schedule>("POST", "/v1/schedules", { body }),
     runSchedule: (scheduleId: string) => request<ScheduleRun>("POST", `/v1/schedules/${id(scheduleId)}/run`),
     deleteSchedule: (scheduleId: string) => request<void>("DELETE", `/v1/schedules/${id(scheduleId)}`),
+    /** The stages in order and each one's share of a job's progress (for per-stage bars). */
+    stages: () => request<{ stages: StageName[]; weights: Record<StageName, number> }>("GET", "/app/stages.json"),
 
     /**
      * The job's events until it ends: first its whole state, then progress, stage and status

@@ -15,6 +15,8 @@ import { API_KEY, type Harness, startHarness, textStory } from "./harness.ts";
 
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
+// In-page expressions are strings: this project type-checks without the DOM library.
+const VIDEO_HAS_DURATION = '(document.querySelector("video")?.duration ?? 0) > 0';
 
 describe("the dashboard in a browser", () => {
   let h: Harness;
@@ -29,7 +31,9 @@ describe("the dashboard in a browser", () => {
     // The gateway's port must be known before it starts: signed download URLs name it.
     let gateway: Harness | undefined;
     server = await listen(
-      { fetch: (request: Request) => (gateway ? gateway.app.fetch(request) : new Response("starting", { status: 503 })) },
+      {
+        fetch: (request: Request) => (gateway ? gateway.app.fetch(request) : new Response("starting", { status: 503 })),
+      },
       { port: 0, hostname: "127.0.0.1" },
     );
     mediaDir = await mkdtemp(path.join(tmpdir(), "dashboard-media-"));
@@ -114,26 +118,27 @@ describe("the dashboard in a browser", () => {
     await page.getByRole("button", { name: "Make video" }).click();
     await page.waitForURL(/#\/jobs\/[A-Za-z0-9_-]+$/);
     // Records the overall bar as the events move it.
-    await page.evaluate(() => {
-      const seen: number[] = [];
-      (globalThis as unknown as { seen: number[] }).seen = seen;
+    await page.evaluate(`{
+      window.seen = [];
       setInterval(() => {
-        const bar = document.querySelector<HTMLProgressElement>(".overall progress");
-        if (bar && seen.at(-1) !== bar.value) seen.push(bar.value);
+        const bar = document.querySelector(".overall progress");
+        if (bar && window.seen.at(-1) !== bar.value) window.seen.push(bar.value);
       }, 10);
-    });
+    }`);
     await page.locator(".header-badge .status-succeeded").waitFor({ timeout: 20_000 });
-    const seen = await page.evaluate(() => (globalThis as unknown as { seen: number[] }).seen);
+    const seen = (await page.evaluate("window.seen")) as number[];
     expect(seen.at(-1)).toBe(1);
-    expect(seen.some((value) => value > 0 && value < 1), `progress seen: ${seen.join(", ")}`).toBe(true);
+    expect(
+      seen.some((value) => value > 0 && value < 1),
+      `progress seen: ${seen.join(", ")}`,
+    ).toBe(true);
     expect(await page.locator('.stage[data-stage="render"] .stage-state').textContent()).toBe("Done");
 
-    const video = page.locator("video");
-    await page.waitForFunction(() => (document.querySelector("video")?.duration ?? 0) > 0);
-    expect(await video.evaluate((v: HTMLVideoElement) => v.duration)).toBeGreaterThan(1.5);
-    await video.evaluate((v: HTMLVideoElement) => v.play());
-    await page.waitForFunction(() => (document.querySelector("video")?.currentTime ?? 0) > 0.2);
-    await video.evaluate((v: HTMLVideoElement) => v.pause());
+    await page.waitForFunction(VIDEO_HAS_DURATION);
+    expect(await page.evaluate('document.querySelector("video").duration')).toBeGreaterThan(1.5);
+    await page.evaluate('document.querySelector("video").play()');
+    await page.waitForFunction('document.querySelector("video").currentTime > 0.2');
+    await page.evaluate('document.querySelector("video").pause()');
     // The narration script (from the video's metadata) replaces the story once rendered.
     await page.locator(".segments .segment").first().waitFor();
     expect(await page.locator(".segments").textContent()).toContain("grey cat");
@@ -153,7 +158,7 @@ describe("the dashboard in a browser", () => {
     await checkPage("job-failed");
     await page.getByRole("button", { name: "Retry" }).click();
     await page.locator(".header-badge .status-succeeded").waitFor({ timeout: 20_000 });
-    await page.waitForFunction(() => (document.querySelector("video")?.duration ?? 0) > 0);
+    await page.waitForFunction(VIDEO_HAS_DURATION);
   });
 
   it("cancels a running job", async () => {
@@ -175,7 +180,7 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator(".jobs-table tbody tr").count()).toBe(3);
     await checkPage("jobs");
     await page.getByRole("link", { name: "Cancelled" }).click();
-    await page.waitForFunction(() => document.querySelectorAll(".jobs-table tbody tr").length === 1);
+    await page.waitForFunction('document.querySelectorAll(".jobs-table tbody tr").length === 1');
     expect(await page.locator(".jobs-table tbody").textContent()).toContain("never ends");
   });
 
@@ -226,7 +231,10 @@ describe("the dashboard in a browser", () => {
     await checkPage("schedules");
 
     await card.getByRole("button", { name: "Run now" }).click();
-    await page.locator(".toast").filter({ hasText: /Made a video|Nothing new/ }).waitFor();
+    await page
+      .locator(".toast")
+      .filter({ hasText: /Made a video|Nothing new/ })
+      .waitFor();
     page.once("dialog", (dialog) => void dialog.accept());
     await card.getByRole("button", { name: "Delete" }).click();
     await page.getByText("No schedules yet.").waitFor();

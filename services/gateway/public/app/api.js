@@ -40,7 +40,11 @@ async function problemOf(response) {
   } catch {
     // not JSON: described below
   }
-  return { title: response.statusText || `HTTP ${response.status}`, status: response.status, detail: text.slice(0, 200) };
+  return {
+    title: response.statusText || `HTTP ${response.status}`,
+    status: response.status,
+    detail: text.slice(0, 200),
+  };
 }
 
 async function send(path, { method = "GET", body, key = session.key, signal, headers = {} } = {}) {

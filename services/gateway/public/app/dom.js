@@ -118,7 +118,7 @@ export function toast(message, kind = "info") {
   if (!region) return;
   fill(region, h("p", { class: `toast toast-${kind}` }, message));
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => region.replaceChildren(), 6000);
+  toastTimer = setTimeout(() => region.replaceChildren(), 4000);
 }
 
 /** A problem as a block: title, detail, and each field error. */
@@ -140,5 +140,10 @@ export function problemBlock(error, heading = "That did not work") {
 }
 
 export function pageHeader(title, ...actions) {
-  return h("div", { class: "page-header" }, h("h1", { tabindex: "-1" }, title), h("div", { class: "actions" }, actions));
+  return h(
+    "div",
+    { class: "page-header" },
+    h("h1", { tabindex: "-1" }, title),
+    h("div", { class: "actions" }, actions),
+  );
 }

@@ -5,7 +5,11 @@ import { fill, h } from "./dom.js";
 /** Follows $ref (and a nullable/anyOf wrapper) inside the OpenAPI document. */
 export function resolve(doc, schema) {
   let current = schema;
-  while (current?.$ref) current = current.$ref.split("/").slice(1).reduce((node, part) => node[part], doc);
+  while (current?.$ref)
+    current = current.$ref
+      .split("/")
+      .slice(1)
+      .reduce((node, part) => node[part], doc);
   return current ?? {};
 }
 
@@ -59,7 +63,10 @@ export function field({ label, path, schema = {}, type, hint, value, required, o
   const wrapper = h(
     "div",
     { class: `field${type === "checkbox" ? " field-check" : ""}`, dataset: { path } },
-    type === "checkbox" ? null : h("label", { for: id }, label, required ? null : h("span", { class: "optional" }, " (optional)")),
+    // A select always has a value: "(optional)" only marks what may be left empty.
+    type === "checkbox"
+      ? null
+      : h("label", { for: id }, label, required || choices ? null : h("span", { class: "optional" }, " (optional)")),
     input,
     type === "checkbox" ? h("label", { for: id }, label) : null,
     hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : null,
@@ -70,10 +77,11 @@ export function field({ label, path, schema = {}, type, hint, value, required, o
 
 /** A radio group (fieldset + legend) of [value, label] pairs. */
 export function radios({ legend, path, choices, value }) {
-  const group = h("fieldset", { class: "field radios", dataset: { path } }, h("legend", {}, legend));
+  const row = h("div", { class: "radio-row" });
+  const group = h("fieldset", { class: "field radios", dataset: { path } }, h("legend", {}, legend), row);
   for (const [v, text] of choices) {
     const id = `f${++fieldCount}-${path}-${v}`;
-    group.append(
+    row.append(
       h(
         "label",
         { class: "radio", for: id },

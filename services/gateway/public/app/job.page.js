@@ -26,21 +26,22 @@ const STAGE_LABELS = {
   notify: "Webhook",
 };
 
+/** Where to look when a stage fails. */
 const STAGE_HELP = {
-  source: "Check that the post still exists and the subreddit is public, or pick another post.",
-  script: "The story may be empty after cleaning; edit the text and make a new video.",
-  narration: "The speech engine failed; check the voice name, then retry.",
-  visuals: "The image service failed; retry once it is healthy (GET /readyz).",
-  render: "FFmpeg failed or timed out; retry, and look at the renderer's logs if it fails again.",
-  publish: "YouTube refused the upload; check the channel's credentials and quota, then retry.",
-  notify: "The webhook did not answer; check its URL, then retry.",
+  source: "Check that the post still exists and its subreddit is public, or pick another post.",
+  script: "The story may be empty once cleaned up: check its text.",
+  narration: "Check the voice name and that the speech engine is up.",
+  visuals: "Check that the image service is healthy (its /readyz).",
+  render: "Look at the renderer's logs for the FFmpeg error.",
+  publish: "Check the YouTube channel's credentials and upload quota.",
+  notify: "Check that the webhook URL answers.",
 };
 
-/** What to do about a job's error, in one sentence. */
+/** What to do about a job's error. */
 function advice(error) {
-  const stage = error.stage ? STAGE_HELP[error.stage] : undefined;
-  if (error.retryable) return `${stage ?? "This looks temporary."} Press Retry: finished stages are kept.`;
-  return `${stage ?? ""} Retrying as it is will fail the same way; change the request and make a new video.`.trim();
+  const where = error.stage ? `${STAGE_HELP[error.stage]} ` : "";
+  if (error.retryable) return `${where}It looks temporary: press Retry; the finished stages are kept.`;
+  return `${where}Once the cause is fixed, press Retry (the finished stages are kept), or make a new video with a changed request.`;
 }
 
 /** #/jobs/{id}: the stages live, the video, the script, retry and cancel. */
@@ -90,7 +91,7 @@ export async function renderJobPage(id) {
   const stageRow = (name) => {
     const state = job.stages[name] ?? { status: "pending", attempts: 0 };
     const running = state.status === "running";
-    let fraction = state.status === "succeeded" || state.status === "skipped" ? 1 : 0;
+    let fraction = state.status === "succeeded" ? 1 : 0;
     if (running && job.stage === name) {
       const start = stageNames.slice(0, stageNames.indexOf(name)).reduce((sum, s) => sum + weights[s], 0);
       fraction = Math.max(0, Math.min(1, (job.progress - start) / weights[name]));
@@ -128,6 +129,7 @@ export async function renderJobPage(id) {
     const outputs = job.outputs;
     if (outputs?.video && shownVideo !== outputs.video.key) {
       shownVideo = outputs.video.key;
+      media.classList.remove("compact");
       const video = h("video", {
         controls: true,
         preload: "metadata",
@@ -143,7 +145,11 @@ export async function renderJobPage(id) {
           ? h("a", { class: "button ghost", href: outputs.thumbnail.url, download: `${job.id}.jpg` }, "Thumbnail")
           : null,
         outputs.youtube
-          ? h("a", { class: "button ghost", href: outputs.youtube.url, rel: "noopener", target: "_blank" }, "On YouTube")
+          ? h(
+              "a",
+              { class: "button ghost", href: outputs.youtube.url, rel: "noopener", target: "_blank" },
+              "On YouTube",
+            )
           : null,
       ];
       fill(
@@ -156,8 +162,12 @@ export async function renderJobPage(id) {
         ),
       );
       loadScript(outputs.metadata?.url);
-    } else if (!outputs?.video && shownVideo !== "placeholder") {
+    } else if (
+      !outputs?.video &&
+      (shownVideo !== "placeholder" || media.classList.contains("compact") === isActive(job.status))
+    ) {
       shownVideo = "placeholder";
+      media.classList.toggle("compact", !isActive(job.status));
       fill(
         media,
         h(

@@ -86,11 +86,19 @@ export async function renderJobsPage(query) {
       h(
         "td",
         { "data-label": "Progress", class: "cell-progress" },
-        progressBar(job.progress, `Progress of ${jobTitle(job)}`),
-        h("span", { class: "percent" }, `${Math.round(job.progress * 100)}%`),
+        h(
+          "div",
+          { class: "progress-line" },
+          progressBar(job.progress, `Progress of ${jobTitle(job)}`),
+          h("span", { class: "percent" }, `${Math.round(job.progress * 100)}%`),
+        ),
       ),
       h("td", { "data-label": "Length", class: "cell-length" }, formatSeconds(job.outputs?.video.durationSeconds)),
-      h("td", { "data-label": "Created", class: "cell-age" }, h("time", { datetime: job.createdAt }, fromNow(job.createdAt))),
+      h(
+        "td",
+        { "data-label": "Created", class: "cell-age" },
+        h("time", { datetime: job.createdAt }, fromNow(job.createdAt)),
+      ),
     );
     return row;
   };

@@ -65,9 +65,19 @@ export async function renderNewVideoPage(query) {
     hint: "Leave empty to take the best trend not made into a video yet.",
   });
   const windowField = field({ label: "Trending window", path: "source.window", schema: reddit.properties.window });
-  const maxComments = field({ label: "Comments to read", path: "source.maxComments", schema: reddit.properties.maxComments });
+  const maxComments = field({
+    label: "Comments to read",
+    path: "source.maxComments",
+    schema: reddit.properties.maxComments,
+  });
 
-  const textGroup = h("div", { class: "group", dataset: { source: "text" } }, title.wrapper, body.wrapper, comments.wrapper);
+  const textGroup = h(
+    "div",
+    { class: "group", dataset: { source: "text" } },
+    title.wrapper,
+    body.wrapper,
+    comments.wrapper,
+  );
   const redditGroup = h(
     "div",
     { class: "group grid-2", dataset: { source: "reddit" } },
@@ -100,14 +110,33 @@ export async function renderNewVideoPage(query) {
   });
   const voiceSchema = at("voice");
   const engine = field({ label: "Voice engine", path: "voice.engine", schema: voiceSchema.properties.engine });
-  const voice = field({ label: "Voice", path: "voice.voice", schema: voiceSchema.properties.voice, hint: "en-us for espeak-ng, Joanna for Polly" });
+  const voice = field({
+    label: "Voice",
+    path: "voice.voice",
+    schema: voiceSchema.properties.voice,
+    hint: "en-us for espeak-ng, Joanna for Polly",
+  });
   const rate = field({ label: "Speed (words per minute)", path: "voice.rate", schema: voiceSchema.properties.rate });
 
-  const musicKey = field({ label: "Music object key", path: "music.key", hint: "An object already in storage, e.g. music/calm.mp3" });
-  const musicVolume = field({ label: "Music volume", path: "music.volume", schema: at("music.volume"), type: "number" });
+  const musicKey = field({
+    label: "Music object key",
+    path: "music.key",
+    hint: "An object already in storage, e.g. music/calm.mp3",
+  });
+  const musicVolume = field({
+    label: "Music volume",
+    path: "music.volume",
+    schema: at("music.volume"),
+    type: "number",
+  });
 
   const youtube = at("publish.youtube");
-  const publish = field({ label: "Publish to YouTube when rendered", path: "publish.youtube", type: "checkbox", value: false });
+  const publish = field({
+    label: "Publish to YouTube when rendered",
+    path: "publish.youtube",
+    type: "checkbox",
+    value: false,
+  });
   const privacy = field({ label: "Privacy", path: "publish.youtube.privacy", schema: youtube.properties.privacy });
   const publishAt = field({
     label: "Publish at",
@@ -115,9 +144,21 @@ export async function renderNewVideoPage(query) {
     type: "datetime-local",
     hint: "Optional: stays private until then (needs privacy “private”).",
   });
-  const ytTitle = field({ label: "YouTube title", path: "publish.youtube.title", schema: youtube.properties.title, hint: "Default: the story's title." });
+  const ytTitle = field({
+    label: "YouTube title",
+    path: "publish.youtube.title",
+    schema: youtube.properties.title,
+    hint: "Default: the story's title.",
+  });
   const tags = field({ label: "Tags", path: "publish.youtube.tags", hint: "Comma-separated." });
-  const publishGroup = h("div", { class: "group grid-2", hidden: true }, privacy.wrapper, publishAt.wrapper, ytTitle.wrapper, tags.wrapper);
+  const publishGroup = h(
+    "div",
+    { class: "group grid-2", hidden: true },
+    privacy.wrapper,
+    publishAt.wrapper,
+    ytTitle.wrapper,
+    tags.wrapper,
+  );
   publish.input.addEventListener("change", () => {
     publishGroup.hidden = !publish.input.checked;
   });

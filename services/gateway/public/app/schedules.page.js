@@ -28,7 +28,12 @@ export async function renderSchedulesPage() {
   const list = h("div", { class: "schedules" });
   const listMessage = h("div");
 
-  const name = field({ label: "Name", path: "name", schema: schema.name, attributes: { placeholder: "Morning shorts" } });
+  const name = field({
+    label: "Name",
+    path: "name",
+    schema: schema.name,
+    attributes: { placeholder: "Morning shorts" },
+  });
   const subreddits = field({
     label: "Subreddits",
     path: "subreddits",
@@ -43,7 +48,11 @@ export async function renderSchedulesPage() {
     required: true,
     hint: "minute hour day month weekday — “0 9,18 * * *” is 9:00 and 18:00 daily.",
   });
-  const zoneList = h("datalist", { id: "time-zones" }, Intl.supportedValuesOf("timeZone").map((z) => h("option", { value: z })));
+  const zoneList = h(
+    "datalist",
+    { id: "time-zones" },
+    Intl.supportedValuesOf("timeZone").map((z) => h("option", { value: z })),
+  );
   const timezone = field({
     label: "Time zone",
     path: "timezone",
@@ -60,7 +69,16 @@ export async function renderSchedulesPage() {
     { class: "card form", novalidate: true },
     h("h2", {}, "New schedule"),
     summary,
-    h("div", { class: "grid-2" }, name.wrapper, subreddits.wrapper, cron.wrapper, timezone.wrapper, format.wrapper, windowField.wrapper),
+    h(
+      "div",
+      { class: "grid-2" },
+      name.wrapper,
+      subreddits.wrapper,
+      cron.wrapper,
+      timezone.wrapper,
+      format.wrapper,
+      windowField.wrapper,
+    ),
     zoneList,
     h("div", { class: "form-actions" }, submit),
   );
@@ -93,7 +111,16 @@ export async function renderSchedulesPage() {
         h(
           "dl",
           { class: "facts" },
-          h("div", {}, h("dt", {}, "Next run"), h("dd", {}, schedule.nextRunAt ? `${formatDate(schedule.nextRunAt)} (${fromNow(schedule.nextRunAt)})` : "—")),
+          h(
+            "div",
+            {},
+            h("dt", {}, "Next run"),
+            h(
+              "dd",
+              {},
+              schedule.nextRunAt ? `${formatDate(schedule.nextRunAt)} (${fromNow(schedule.nextRunAt)})` : "—",
+            ),
+          ),
           h("div", {}, h("dt", {}, "Last run"), h("dd", {}, lastRun(schedule.lastRun))),
         ),
       ),
@@ -108,7 +135,8 @@ export async function renderSchedulesPage() {
   const lastRun = (run) => {
     if (!run) return "never";
     const when = fromNow(run.at);
-    if (run.outcome === "created") return h("span", {}, `${when}: `, h("a", { href: `#/jobs/${run.jobId}` }, "made a video"));
+    if (run.outcome === "created")
+      return h("span", {}, `${when}: `, h("a", { href: `#/jobs/${run.jobId}` }, "made a video"));
     if (run.outcome === "nothing-new") return `${when}: nothing new to make`;
     return `${when}: failed (${run.error ?? "unknown error"})`;
   };
@@ -185,7 +213,11 @@ export async function renderSchedulesPage() {
       "section",
       { class: "page" },
       pageHeader("Schedules"),
-      h("p", { class: "muted lead" }, "Each run takes the best unused trend of its subreddits and makes a video of it."),
+      h(
+        "p",
+        { class: "muted lead" },
+        "Each run takes the best unused trend of its subreddits and makes a video of it.",
+      ),
       listMessage,
       list,
       form,

@@ -25,19 +25,37 @@ export async function renderTrendsPage(query) {
   const form = h(
     "form",
     { class: "card search", novalidate: true },
-    h("div", { class: "search-fields" }, subreddits.wrapper, windowField.wrapper, h("div", { class: "field field-button" }, submit)),
+    h(
+      "div",
+      { class: "search-fields" },
+      subreddits.wrapper,
+      windowField.wrapper,
+      h("div", { class: "field field-button" }, submit),
+    ),
   );
   const results = h("div", { class: "results", "aria-live": "polite" });
 
   const search = async () => {
     clearErrors(form, summary);
     submit.disabled = true;
-    const params = new URLSearchParams({ subreddits: subreddits.input.value.trim(), window: windowField.input.value, limit: "25" });
-    sessionStorage.setItem(LAST_QUERY, JSON.stringify({ subreddits: subreddits.input.value.trim(), window: windowField.input.value }));
+    const params = new URLSearchParams({
+      subreddits: subreddits.input.value.trim(),
+      window: windowField.input.value,
+      limit: "25",
+    });
+    sessionStorage.setItem(
+      LAST_QUERY,
+      JSON.stringify({ subreddits: subreddits.input.value.trim(), window: windowField.input.value }),
+    );
     fill(results, h("p", { class: "loading" }, "Reading Reddit…"));
     try {
       const { data } = await api(`/v1/trends?${params}`);
-      fill(results, data.length ? table(data) : h("p", { class: "empty" }, "No posts match. Try a longer window or other subreddits."));
+      fill(
+        results,
+        data.length
+          ? table(data)
+          : h("p", { class: "empty" }, "No posts match. Try a longer window or other subreddits."),
+      );
     } catch (error) {
       fill(results);
       if (error.problem?.errors?.length) showProblem(form, summary, error, "Those trends could not be read");
@@ -67,7 +85,11 @@ export async function renderTrendsPage(query) {
             "tr",
             {},
             ["#", "Post", "Score", "Comments", "Age", "Trend", ""].map((name, i) =>
-              h("th", { scope: "col", class: i >= 2 && i <= 5 ? "num" : undefined }, name || h("span", { class: "visually-hidden" }, "Action")),
+              h(
+                "th",
+                { scope: "col", class: i >= 2 && i <= 5 ? "num" : undefined },
+                name || h("span", { class: "visually-hidden" }, "Action"),
+              ),
             ),
           ),
         ),
@@ -82,7 +104,11 @@ export async function renderTrendsPage(query) {
               h(
                 "td",
                 { "data-label": "Post", class: "cell-title" },
-                h("a", { href: `https://www.reddit.com${post.permalink}`, rel: "noopener noreferrer", target: "_blank" }, post.title),
+                h(
+                  "a",
+                  { href: `https://www.reddit.com${post.permalink}`, rel: "noopener noreferrer", target: "_blank" },
+                  post.title,
+                ),
                 h(
                   "span",
                   { class: "muted small" },
