@@ -76,3 +76,15 @@ export async function makeSampleMedia(dir: string): Promise<{ video: Buffer; thu
   ]);
   return { video: await readFile(videoPath), thumbnail: await readFile(thumbPath) };
 }
+
+/**
+ * Waits until a page expression is truthy. page.waitForFunction would evaluate it with eval in
+ * the page, which the dashboard's CSP (rightly) refuses; page.evaluate goes over the protocol.
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate(expression))) {
+    if (Date.now() > deadline) throw new Error(`still false after ${timeoutMs} ms: ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

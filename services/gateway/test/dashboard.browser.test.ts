@@ -10,7 +10,7 @@ import path from "node:path";
 import { listen, type RunningServer } from "@video-service/shutdown";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, makeSampleMedia, screenshot, seriousViolations } from "./browser.ts";
+import { launchChromium, makeSampleMedia, screenshot, seriousViolations, waitForExpression } from "./browser.ts";
 import { API_KEY, type Harness, startHarness, textStory } from "./harness.ts";
 
 const DESKTOP = { width: 1280, height: 860 };
@@ -134,10 +134,10 @@ describe("the dashboard in a browser", () => {
     ).toBe(true);
     expect(await page.locator('.stage[data-stage="render"] .stage-state').textContent()).toBe("Done");
 
-    await page.waitForFunction(VIDEO_HAS_DURATION);
+    await waitForExpression(page, VIDEO_HAS_DURATION);
     expect(await page.evaluate('document.querySelector("video").duration')).toBeGreaterThan(1.5);
     await page.evaluate('document.querySelector("video").play()');
-    await page.waitForFunction('document.querySelector("video").currentTime > 0.2');
+    await waitForExpression(page, 'document.querySelector("video").currentTime > 0.2');
     await page.evaluate('document.querySelector("video").pause()');
     // The narration script (from the video's metadata) replaces the story once rendered.
     await page.locator(".segments .segment").first().waitFor();
@@ -158,7 +158,7 @@ describe("the dashboard in a browser", () => {
     await checkPage("job-failed");
     await page.getByRole("button", { name: "Retry" }).click();
     await page.locator(".header-badge .status-succeeded").waitFor({ timeout: 20_000 });
-    await page.waitForFunction(VIDEO_HAS_DURATION);
+    await waitForExpression(page, VIDEO_HAS_DURATION);
   });
 
   it("cancels a running job", async () => {
@@ -180,7 +180,7 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator(".jobs-table tbody tr").count()).toBe(3);
     await checkPage("jobs");
     await page.getByRole("link", { name: "Cancelled" }).click();
-    await page.waitForFunction('document.querySelectorAll(".jobs-table tbody tr").length === 1');
+    await waitForExpression(page, 'document.querySelectorAll(".jobs-table tbody tr").length === 1');
     expect(await page.locator(".jobs-table tbody").textContent()).toContain("never ends");
   });
 
