@@ -37,7 +37,8 @@ export function fromNow(iso, now = Date.now()) {
   if (!iso) return "—";
   const seconds = Math.round((Date.parse(iso) - now) / 1000);
   const abs = Math.abs(seconds);
-  if (abs < 45) return seconds < 0 ? "just now" : "in a few seconds";
+  // Clocks differ by a second or two: "just now" either way.
+  if (abs < 45) return "just now";
   if (abs < 3600) return relative.format(Math.round(seconds / 60), "minute");
   if (abs < 86_400) return relative.format(Math.round(seconds / 3600), "hour");
   return relative.format(Math.round(seconds / 86_400), "day");

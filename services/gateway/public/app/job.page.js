@@ -200,6 +200,8 @@ export async function renderJobPage(id) {
     try {
       const response = await fetch(url, { signal: controller.signal });
       const metadata = await response.json();
+      // A Reddit job's request has no title; the rendered story has.
+      if (job.request.source.type === "reddit" && metadata.title) fill(heading, metadata.title);
       fill(
         script,
         h(

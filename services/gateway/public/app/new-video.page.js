@@ -3,9 +3,9 @@ import { h, pageHeader, problemBlock, toast } from "./dom.js";
 import { clearErrors, field, radios, schemaAt, showProblem } from "./form.js";
 
 const FORMAT_LABELS = {
-  short: "Short — vertical 1080×1920, 15–60 s (YouTube Shorts)",
-  standard: "Standard — 1920×1080, 1–5 min",
-  long: "Long — 1920×1080, 5–15 min",
+  short: "Short — vertical, 15–60 s",
+  standard: "Standard — 16:9, 1–5 min",
+  long: "Long — 16:9, 5–15 min",
 };
 const CAPTION_LABELS = { word: "Word by word", sentence: "Sentence by sentence", none: "No captions" };
 
