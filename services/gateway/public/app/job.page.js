@@ -125,6 +125,7 @@ export async function renderJobPage(id) {
   };
 
   let shownVideo;
+  let storyTitle;
   const renderMedia = () => {
     const outputs = job.outputs;
     if (outputs?.video && shownVideo !== outputs.video.key) {
@@ -201,7 +202,10 @@ export async function renderJobPage(id) {
       const response = await fetch(url, { signal: controller.signal });
       const metadata = await response.json();
       // A Reddit job's request has no title; the rendered story has.
-      if (job.request.source.type === "reddit" && metadata.title) fill(heading, metadata.title);
+      if (job.request.source.type === "reddit" && metadata.title) {
+        storyTitle = metadata.title;
+        fill(heading, storyTitle);
+      }
       fill(
         script,
         h(
@@ -223,7 +227,7 @@ export async function renderJobPage(id) {
   };
 
   const render = () => {
-    fill(heading, jobTitle(job));
+    fill(heading, storyTitle ?? jobTitle(job));
     fill(badge, statusBadge(job.status));
     fill(
       meta,
