@@ -117,8 +117,17 @@ describe("the dashboard in a browser", () => {
     await page.getByLabel("Comments (optional)").fill("tabby_fan: Cats choose their people.");
     await page.getByRole("button", { name: "Make video" }).click();
     await page.waitForURL(/#\/jobs\/[A-Za-z0-9_-]+$/);
-    // Records the overall bar as the events move it.
+    await page.locator(".overall progress").waitFor();
+    // Records the overall bar as the events move it, and every layout shift meanwhile.
     await page.evaluate(`{
+      window.shift = 0;
+      window.shifts = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) {
+          window.shift += entry.value;
+          window.shifts.push(entry.value.toFixed(4) + " " + entry.sources.map((s) => s.node?.className ?? s.node?.nodeName).join(","));
+        }
+      }).observe({ type: "layout-shift" });
       window.seen = [];
       setInterval(() => {
         const bar = document.querySelector(".overall progress");
@@ -127,6 +136,10 @@ describe("the dashboard in a browser", () => {
     }`);
     await page.locator(".header-badge .status-succeeded").waitFor({ timeout: 20_000 });
     const seen = (await page.evaluate("window.seen")) as number[];
+    // Nothing moves while the job progresses and its video arrives (the box has the video's shape).
+    expect(await page.evaluate("window.shift"), String(await page.evaluate("window.shifts.join('; ')"))).toBeLessThan(
+      0.01,
+    );
     expect(seen.at(-1)).toBe(1);
     expect(
       seen.some((value) => value > 0 && value < 1),

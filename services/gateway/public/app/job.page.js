@@ -124,6 +124,8 @@ export async function renderJobPage(id) {
     if (focused) [...actions.querySelectorAll("button")].find((b) => b.textContent === focused)?.focus();
   };
 
+  // Ended without a video (a succeeded job's outputs come with its final state, just after).
+  const ended = () => job.status === "failed" || job.status === "cancelled";
   let shownVideo;
   let storyTitle;
   const renderMedia = () => {
@@ -163,18 +165,15 @@ export async function renderJobPage(id) {
         ),
       );
       loadScript(outputs.metadata?.url);
-    } else if (
-      !outputs?.video &&
-      (shownVideo !== "placeholder" || media.classList.contains("compact") === isActive(job.status))
-    ) {
+    } else if (!outputs?.video && (shownVideo !== "placeholder" || media.classList.contains("compact") !== ended())) {
       shownVideo = "placeholder";
-      media.classList.toggle("compact", !isActive(job.status));
+      media.classList.toggle("compact", ended());
       fill(
         media,
         h(
           "div",
           { class: "placeholder" },
-          h("p", {}, isActive(job.status) ? "The video appears here when it is ready." : "No video was made."),
+          h("p", {}, ended() ? "No video was made." : "The video appears here when it is ready."),
         ),
       );
       fill(downloads);
