@@ -52,3 +52,10 @@ export interface Command {
   options: Record<string, OptionSpec>;
   run(context: CommandContext): Promise<number>;
 }
+
+/** The one id a command takes (`what` names it in the error: "job", "schedule"). */
+export function oneId(context: CommandContext, usage: string, what: string): string {
+  const [id, ...extra] = context.args;
+  if (!id || extra.length) throw new UsageError(`give one ${what} id: video-service ${usage}`);
+  return id;
+}

@@ -1,13 +1,7 @@
 import type { CreateScheduleInput, Schedule } from "@video-service/api-client";
 import { formatSchema } from "@video-service/contracts";
-import { type Command, type CommandContext, EXIT, UsageError } from "./command.ts";
+import { type Command, EXIT, oneId, UsageError } from "./command.ts";
 import { json, table } from "./output.ts";
-
-const oneId = (context: CommandContext, usage: string): string => {
-  const [id, ...extra] = context.args;
-  if (!id || extra.length) throw new UsageError(`give one schedule id: video-service ${usage}`);
-  return id;
-};
 
 const subredditList = (value: string) => value.split(/[,+\s]+/).filter(Boolean);
 
@@ -131,7 +125,7 @@ export const scheduleCommands: Command[] = [
     summary: "run a schedule now (prints the job it made, if any)",
     options: {},
     async run(context) {
-      const id = oneId(context, "schedules run <id>");
+      const id = oneId(context, "schedules run <id>", "schedule");
       const run = await context.client().runSchedule(id);
       if (context.json) context.io.stdout.write(json(run));
       else if (run.outcome === "created") context.io.stdout.write(`${run.jobId}\n`);
@@ -147,7 +141,7 @@ export const scheduleCommands: Command[] = [
     summary: "delete a schedule (the videos it made are kept)",
     options: {},
     async run(context) {
-      const id = oneId(context, "schedules delete <id>");
+      const id = oneId(context, "schedules delete <id>", "schedule");
       await context.client().deleteSchedule(id);
       context.io.stdout.write(context.json ? json({ id, deleted: true }) : `${id} deleted\n`);
       return EXIT.ok;

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { CreateVideoInput, GatewayClient, Video } from "@video-service/api-client";
 import { formatSchema, themeSchema } from "@video-service/contracts";
-import { type Command, type CommandContext, EXIT, UsageError } from "./command.ts";
+import { type Command, type CommandContext, EXIT, oneId, UsageError } from "./command.ts";
 import { failureAdvice, follow } from "./follow.ts";
 import { age, bar, formatBytes, formatMs, formatSeconds, type Io, json, percent, table } from "./output.ts";
 
@@ -13,12 +13,6 @@ const OUTPUT = {
   arg: "PATH",
   help: "download the MP4 there (a directory keeps the job's file name)",
 } as const;
-
-const oneId = (context: CommandContext, usage: string): string => {
-  const [id, ...extra] = context.args;
-  if (!id || extra.length) throw new UsageError(`give one job id: video-service ${usage}`);
-  return id;
-};
 
 function titleOf(job: Video): string {
   const source = job.request.source;
@@ -286,7 +280,7 @@ export const videoCommands: Command[] = [
     summary: "show a job: status, stages, error and what to do, outputs",
     options: { follow: FOLLOW, output: OUTPUT },
     async run(context) {
-      const id = oneId(context, "get <id>");
+      const id = oneId(context, "get <id>", "job");
       if (context.options.follow) return followToEnd(context, id);
       const job = await context.client().getVideo(id);
       context.io.stdout.write(context.json ? json(job) : describe(job));
@@ -299,7 +293,7 @@ export const videoCommands: Command[] = [
     summary: "run a failed or cancelled job again from the stage that failed",
     options: { follow: FOLLOW, output: OUTPUT },
     async run(context) {
-      const id = oneId(context, "retry <id>");
+      const id = oneId(context, "retry <id>", "job");
       const job = await context.client().retryVideo(id);
       if (context.options.follow) return followToEnd(context, id);
       context.io.stdout.write(context.json ? json(job) : `${job.id} ${job.status}\n`);
@@ -312,7 +306,7 @@ export const videoCommands: Command[] = [
     summary: "cancel a queued or running job",
     options: {},
     async run(context) {
-      const id = oneId(context, "cancel <id>");
+      const id = oneId(context, "cancel <id>", "job");
       const job = await context.client().cancelVideo(id);
       context.io.stdout.write(context.json ? json(job) : `${job.id} ${job.status}\n`);
       return EXIT.ok;
@@ -324,7 +318,7 @@ export const videoCommands: Command[] = [
     summary: "download a finished job's MP4 (default: into the current directory)",
     options: { output: OUTPUT },
     async run(context) {
-      const id = oneId(context, "download <id>");
+      const id = oneId(context, "download <id>", "job");
       const client = context.client();
       const job = await client.getVideo(id);
       const where = await download(client, job, (context.options.output as string | undefined) ?? ".", context.io);

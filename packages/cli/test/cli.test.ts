@@ -6,9 +6,14 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { listen, type RunningServer } from "@video-service/shutdown";
+import { listen } from "@video-service/shutdown";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { API_KEY, type Harness, startHarness } from "../../../services/gateway/test/harness.ts";
+import {
+  API_KEY,
+  type Harness,
+  type ServedHarness,
+  startServedHarness,
+} from "../../../services/gateway/test/harness.ts";
 import { COMMANDS, EXIT, runCli } from "../src/cli.ts";
 
 const MAIN = path.resolve(import.meta.dirname, "../src/main.ts");
@@ -21,24 +26,19 @@ interface Run {
 
 describe("the video-service CLI against the gateway", () => {
   let h: Harness;
-  let server: RunningServer;
+  let served: ServedHarness | undefined;
+  let server: { url: string };
   let dir: string;
 
   beforeAll(async () => {
-    let gateway: Harness | undefined;
-    server = await listen(
-      {
-        fetch: (request: Request) => (gateway ? gateway.app.fetch(request) : new Response("starting", { status: 503 })),
-      },
-      { port: 0, hostname: "127.0.0.1" },
-    );
-    gateway = h = await startHarness({ reddit: true, env: { PUBLIC_BASE_URL: server.url } });
+    served = await startServedHarness({ reddit: true });
+    h = served.harness;
+    server = { url: served.url };
     dir = await mkdtemp(path.join(tmpdir(), "cli-test-"));
   }, 60_000);
 
   afterAll(async () => {
-    await server?.close();
-    await h?.close();
+    await served?.close();
     if (dir) await rm(dir, { recursive: true, force: true });
   }, 30_000);
 
@@ -49,7 +49,7 @@ describe("the video-service CLI against the gateway", () => {
         process.execPath,
         [MAIN, ...args],
         {
-          env: { PATH: process.env.PATH, VIDEO_SERVICE_URL: server.url, VIDEO_SERVICE_API_KEY: API_KEY, ...env },
+          env: { VIDEO_SERVICE_URL: server.url, VIDEO_SERVICE_API_KEY: API_KEY, ...env },
           timeout: 30_000,
         },
         (error, stdout, stderr) => {

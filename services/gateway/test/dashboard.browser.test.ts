@@ -7,11 +7,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { listen, type RunningServer } from "@video-service/shutdown";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, makeSampleMedia, screenshot, seriousViolations, waitForExpression } from "./browser.ts";
-import { API_KEY, type Harness, startHarness, textStory } from "./harness.ts";
+import { API_KEY, type Harness, type ServedHarness, startServedHarness, textStory } from "./harness.ts";
 
 const DESKTOP = { width: 1280, height: 860 };
 const PHONE = { width: 390, height: 844 };
@@ -20,7 +19,7 @@ const VIDEO_HAS_DURATION = '(document.querySelector("video")?.duration ?? 0) > 0
 
 describe("the dashboard in a browser", () => {
   let h: Harness;
-  let server: RunningServer;
+  let gateway: ServedHarness | undefined;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -28,25 +27,18 @@ describe("the dashboard in a browser", () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The gateway's port must be known before it starts: signed download URLs name it.
-    let gateway: Harness | undefined;
-    server = await listen(
-      {
-        fetch: (request: Request) => (gateway ? gateway.app.fetch(request) : new Response("starting", { status: 503 })),
-      },
-      { port: 0, hostname: "127.0.0.1" },
-    );
     mediaDir = await mkdtemp(path.join(tmpdir(), "dashboard-media-"));
-    const [harness, media, chromium] = await Promise.all([
-      startHarness({ reddit: true, env: { PUBLIC_BASE_URL: server.url } }),
+    const [served, media, chromium] = await Promise.all([
+      startServedHarness({ reddit: true }),
       makeSampleMedia(mediaDir),
       launchChromium(),
     ]);
-    gateway = h = harness;
+    gateway = served;
+    h = served.harness;
     browser = chromium;
     h.renderer.behaviour.video = media.video;
     h.imagegen.behaviour.thumbnail = media.thumbnail;
-    context = await browser.newContext({ viewport: DESKTOP, baseURL: server.url });
+    context = await browser.newContext({ viewport: DESKTOP, baseURL: served.url });
     page = await context.newPage();
     // Console errors include CSP refusals: the page must need nothing the policy forbids. The
     // 401 and 422 answers the tests provoke are logged by the browser too, and expected.
@@ -60,8 +52,7 @@ describe("the dashboard in a browser", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    await h?.close();
+    await gateway?.close();
     if (mediaDir) await rm(mediaDir, { recursive: true, force: true });
   }, 30_000);
 
