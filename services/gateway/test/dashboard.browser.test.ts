@@ -80,9 +80,20 @@ describe("the dashboard in a browser", () => {
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByText("That API key was not accepted").waitFor();
     await screenshot(page, "sign-in-wrong-key-desktop");
+    // From the keyboard: the key, then Enter.
     await key.fill(API_KEY);
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await key.press("Enter");
     await page.getByRole("heading", { name: "Videos" }).waitFor();
+    // A new page puts the keyboard on its heading; the next Tab is the page's first action.
+    expect(await page.evaluate("document.activeElement.textContent")).toBe("Videos");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement.textContent")).toBe("New video");
+    expect(await page.evaluate("document.activeElement.closest('main') !== null")).toBe(true);
+    // "Skip to content" (the first stop of the page) takes the keyboard past the navigation.
+    await page.getByRole("link", { name: "Skip to content" }).focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate("document.activeElement.closest('main') !== null")).toBe(true);
     await page.getByText("No videos yet.").waitFor();
     // The key is kept for this tab only.
     const stored = await page.evaluate(() => [sessionStorage.length, localStorage.length]);

@@ -116,10 +116,19 @@ export function showProblem(form, summary, error, heading) {
     }
     if (target && !target.hidden && target.offsetParent !== null) {
       const slot = target.querySelector(".field-error");
-      fill(slot, [slot.textContent, item.message].filter(Boolean).join("; "));
+      const label = (target.querySelector("label, legend")?.textContent ?? "").replace(" (optional)", "").trim();
+      // "is not a valid cron expression" reads as a sentence with its field's name in front.
+      const sentence = /^[a-z]/.test(item.message) && label ? `${label} ${item.message}` : item.message;
+      fill(slot, [slot.textContent, sentence].filter(Boolean).join("; "));
       target.querySelector("input, select, textarea")?.setAttribute("aria-invalid", "true");
       const focusable = target.querySelector("input, select, textarea");
-      items.push(h("li", {}, h("a", { href: `#${focusable?.id ?? ""}`, "data-focus": focusable?.id }, item.message)));
+      items.push(
+        h(
+          "li",
+          {},
+          h("a", { href: `#${focusable?.id ?? ""}`, "data-focus": focusable?.id }, `${label}: ${item.message}`),
+        ),
+      );
     } else {
       items.push(h("li", {}, `${item.path}: ${item.message}`));
     }

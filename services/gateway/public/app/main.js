@@ -129,5 +129,14 @@ signOutButton.addEventListener("click", () => {
   showSignIn();
 });
 
-window.addEventListener("hashchange", route);
+// Routes are "#/…"; any other fragment (an in-page link) is not a page change.
+window.addEventListener("hashchange", () => {
+  if (location.hash === "" || location.hash.startsWith("#/")) route();
+});
+
+// The skip link moves the keyboard to the content without touching the route.
+document.querySelector(".skip-link").addEventListener("click", (event) => {
+  event.preventDefault();
+  main.focus();
+});
 route();
