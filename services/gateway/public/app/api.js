@@ -123,12 +123,24 @@ export async function streamEvents(id, onEvent, signal) {
   }
 }
 
+/** A public JSON file of the gateway (no key needed). */
+async function fetchJson(path, what) {
+  let response;
+  try {
+    response = await fetch(path, { signal: AbortSignal.timeout(30_000) });
+  } catch {
+    throw new ApiProblem({ title: `Could not load ${what}`, status: 0, detail: "check that the gateway is running" });
+  }
+  if (!response.ok) throw new ApiProblem(await problemOf(response));
+  return response.json();
+}
+
 let openApi;
 /** The API's own description (/openapi.json): the forms take their choices and limits from it. */
 export function loadOpenApi() {
-  openApi ??= fetch("/openapi.json").then((response) => {
-    if (!response.ok) throw new ApiProblem({ title: "Could not load the API description", status: response.status });
-    return response.json();
+  openApi ??= fetchJson("/openapi.json", "the API description").catch((error) => {
+    openApi = undefined; // the next page asks again
+    throw error;
   });
   return openApi;
 }
@@ -136,6 +148,9 @@ export function loadOpenApi() {
 let stages;
 /** The stage names in order and their share of a job's progress (per-stage bars). */
 export function loadStages() {
-  stages ??= fetch("/app/stages.json").then((response) => response.json());
+  stages ??= fetchJson("/app/stages.json", "the stages").catch((error) => {
+    stages = undefined;
+    throw error;
+  });
   return stages;
 }

@@ -107,7 +107,19 @@ async function route() {
   }
   document.title = `${match.r.title} · video-service`;
   fill(main, h("p", { class: "loading" }, "Loading…"));
-  const page = await match.r.render(match.m, query);
+  let page;
+  try {
+    page = await match.r.render(match.m, query);
+  } catch (error) {
+    page = {
+      element: h(
+        "section",
+        { class: "page" },
+        h("h1", {}, match.r.title),
+        problemBlock(error, "This page could not load"),
+      ),
+    };
+  }
   // The user may have moved on while the page loaded.
   if (!location.hash.startsWith(`#${path}`) && !(path === "/jobs" && !location.hash)) {
     page.cleanup?.();
