@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { readSse } from "./lib/sse.ts";
+import { readSse } from "@video-service/api-client";
 import { REPO_ROOT, startStack } from "./lib/stack.ts";
 
 const { values } = parseArgs({

@@ -11,6 +11,8 @@ required=(
   "espeak-ng:espeak-ng"
   "redis-server:redis-server"
   "fc-list:fontconfig"
+  # The dashboard's browser tests drive Debian's chromium (playwright-core never downloads one).
+  "chromium:chromium"
 )
 # Fonts the cards and captions use: Latin, emoji, CJK, Arabic/Hebrew.
 font_packages=(fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji fonts-noto-cjk)

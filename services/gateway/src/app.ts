@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiDeps } from "./api/api.types.ts";
 import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
+import { registerDashboardRoutes } from "./api/dashboard.routes.ts";
 import { registerDocsRoutes } from "./api/docs.api.ts";
 import { registerFileRoutes } from "./api/files.api.ts";
 import { registerHealthRoutes } from "./api/health.api.ts";
@@ -106,6 +107,7 @@ export function createApp(apiDeps: ApiDeps) {
   registerMediaRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app, { version: API_VERSION });
+  registerDashboardRoutes(app);
   if (deps.files) registerFileRoutes(app, { store: deps.store, signingSecret: deps.files.signingSecret });
   return app;
 }

@@ -5,6 +5,7 @@ import { createImagegenClient, createRendererClient } from "@video-service/http-
 import { type Logger, silentLogger } from "@video-service/logger";
 import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
+import { listen } from "@video-service/shutdown";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { GatewayApp } from "../src/app.ts";
@@ -273,3 +274,37 @@ export const textStory = (title = "TIL octopuses have three hearts") => ({
   },
   format: "short",
 });
+
+export interface ServedHarness {
+  harness: Harness;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * startHarness behind a real HTTP server on 127.0.0.1 (for browsers and child processes). The port
+ * is chosen first, so the gateway's signed download URLs (PUBLIC_BASE_URL) point at this server.
+ */
+export async function startServedHarness(options: Parameters<typeof startHarness>[0] = {}): Promise<ServedHarness> {
+  let gateway: Harness | undefined;
+  const server = await listen(
+    { fetch: (request: Request) => (gateway ? gateway.app.fetch(request) : new Response("starting", { status: 503 })) },
+    { port: 0, hostname: "127.0.0.1" },
+  );
+  try {
+    gateway = await startHarness({ ...options, env: { ...options.env, PUBLIC_BASE_URL: server.url } });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  const harness = gateway;
+  return {
+    harness,
+    url: server.url,
+    async close() {
+      await server.close();
+      await harness.close();
+    },
+  };
+}

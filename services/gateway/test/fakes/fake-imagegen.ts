@@ -12,7 +12,8 @@ import { Hono } from "hono";
 
 export interface FakeImagegen {
   url: string;
-  behaviour: { ready: boolean };
+  /** `thumbnail`: the bytes of every thumbnail card (default: a few dummy bytes; a test that shows it sets a real JPEG). */
+  behaviour: { ready: boolean; thumbnail?: Buffer };
   calls: { cards: number };
   /** The last cards request, as the real contract parsed it. */
   lastCards: CardsRequest | undefined;
@@ -30,7 +31,7 @@ export async function startFakeImagegen({
   store: ObjectStore;
   token: string;
 }): Promise<FakeImagegen> {
-  const behaviour = { ready: true };
+  const behaviour: FakeImagegen["behaviour"] = { ready: true };
   const calls = { cards: 0 };
   const app = new Hono();
   app.use("/v1/*", async (c, next) => {
@@ -52,7 +53,7 @@ export async function startFakeImagegen({
           .update(JSON.stringify({ card, format: request.format, theme: request.theme }))
           .digest("hex");
         const key = storageKeys.cachedImage(hash, thumbnail ? "jpg" : "png");
-        const bytes = Buffer.from(`fake ${card.kind} image ${hash}`);
+        const bytes = (thumbnail && behaviour.thumbnail) || Buffer.from(`fake ${card.kind} image ${hash}`);
         await store.put(key, bytes);
         return {
           key,

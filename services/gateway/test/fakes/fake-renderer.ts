@@ -20,7 +20,14 @@ export interface FakeRenderer {
   token: string;
   /** Changed by tests between jobs. */
   /** `unavailableRenders`: that many render calls are answered 502 first (a transient failure). */
-  behaviour: { render: RenderBehaviour; ready: boolean; unavailableRenders: number; speechDelayMs: number };
+  /** `video`: the bytes written as the MP4 (default: a few dummy bytes; a test that plays it sets a real MP4). */
+  behaviour: {
+    render: RenderBehaviour;
+    ready: boolean;
+    unavailableRenders: number;
+    speechDelayMs: number;
+    video?: Buffer;
+  };
   calls: { speech: number; render: number };
   /** Every speech request, as received. */
   speechRequests: SpeechRequest[];
@@ -168,10 +175,11 @@ export async function startFakeRenderer({
           await sleep(30);
           controller.enqueue(line({ type: "progress", progress, fps: 60 }));
         }
-        await store.put(request.outputKey, DUMMY_MP4);
+        const video = behaviour.video ?? DUMMY_MP4;
+        await store.put(request.outputKey, video, { contentType: "video/mp4" });
         const media: MediaInfo = {
           durationSeconds: request.scenes.reduce((sum, scene) => sum + scene.duration, 0),
-          sizeBytes: DUMMY_MP4.length,
+          sizeBytes: video.length,
           video: {
             codec: "h264",
             pixelFormat: "yuv420p",

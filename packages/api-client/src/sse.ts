@@ -1,4 +1,4 @@
-/** A minimal Server-Sent Events reader over fetch, for the demo CLI and the end-to-end tests. */
+/** A minimal Server-Sent Events reader over fetch: the gateway client, the demo and the end-to-end tests. */
 export interface SseEvent {
   event: string;
   data: string;

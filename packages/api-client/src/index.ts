@@ -1,0 +1,2 @@
+export * from "./gateway.client.ts";
+export * from "./sse.ts";

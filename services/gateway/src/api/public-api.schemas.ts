@@ -1,0 +1,26 @@
+/**
+ * The public /v1 contract in one import, for clients of the gateway (@video-service/api-client, the
+ * CLI): the same zod schemas that validate requests and generate /openapi.json.
+ */
+export type { JobEvent } from "../jobs/job-events.ts";
+export {
+  createScheduleSchema,
+  type ScheduleRun,
+  type ScheduleView,
+  scheduleRunSchema,
+  scheduleSchema,
+} from "../schedules/schedule.schemas.ts";
+export { trendCandidateSchema, trendsQuerySchema } from "./trends.api.ts";
+export {
+  acceptedVideoSchema,
+  createVideoRequestSchema,
+  type JobStatus,
+  jobStatusSchema,
+  listVideosQuerySchema,
+  problemSchema,
+  STAGE_NAMES,
+  type StageName,
+  type StageState,
+  videoJobSchema,
+  videoListSchema,
+} from "./video.schemas.ts";
