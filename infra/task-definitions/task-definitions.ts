@@ -35,7 +35,10 @@ export function readTaskDefinitionTemplate(service: ServiceName): RegisterTaskDe
  * resolves), which is how the stack fills in the account and region. Throws on an unknown placeholder,
  * so a typo in a template fails the synth and the deploy rather than reaching ECS.
  */
-export function fillTaskDefinition(service: ServiceName, values: PlaceholderValues): RegisterTaskDefinitionCommandInput {
+export function fillTaskDefinition(
+  service: ServiceName,
+  values: PlaceholderValues,
+): RegisterTaskDefinitionCommandInput {
   return fillPlaceholders(readTaskDefinitionTemplate(service), values, service);
 }
 
@@ -43,7 +46,8 @@ export function fillPlaceholders<T>(value: T, values: PlaceholderValues, where =
   const fill = (node: unknown): unknown => {
     if (typeof node === "string") {
       return node.replace(/\{\{([A-Z_]+)\}\}/g, (_match, name: string) => {
-        if (!(name in values)) throw new Error(`${where}: unknown placeholder {{${name}}}; known: ${Object.keys(PLACEHOLDERS).join(", ")}`);
+        if (!(name in values))
+          throw new Error(`${where}: unknown placeholder {{${name}}}; known: ${Object.keys(PLACEHOLDERS).join(", ")}`);
         return values[name as keyof PlaceholderValues];
       });
     }

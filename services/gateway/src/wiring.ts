@@ -2,6 +2,7 @@ import { createImagegenClient, createRendererClient, type ServiceClientOptions }
 import type { Logger } from "@video-service/logger";
 import { createObjectStore, type ObjectStore } from "@video-service/object-store";
 import { storageConfigFromEnv } from "@video-service/object-store/storage-env";
+import { createTaskProtection } from "@video-service/task-protection";
 import { Redis } from "ioredis";
 import { IdempotencyStore } from "./api/idempotency.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
@@ -109,6 +110,8 @@ export async function createGatewayServices({
 
   let worker: VideoWorker | undefined;
   let scheduleWorker: ScheduleWorker | undefined;
+  // Scale-in protection while a job runs (a job can take the renderer 15 minutes); off outside ECS.
+  const taskProtection = createTaskProtection({ agentUri: config.ECS_AGENT_URI, expiresInMinutes: 60, logger });
   if (config.RUN_WORKER) {
     if (reddit) {
       scheduleWorker = createScheduleWorker({
@@ -133,6 +136,7 @@ export async function createGatewayServices({
       logger,
       signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
       youtube,
+      taskProtection,
     });
   }
 
@@ -169,6 +173,7 @@ export async function createGatewayServices({
     closeSteps: [
       { name: "schedules-worker", run: () => scheduleWorker?.close() },
       { name: "worker", run: () => worker?.close() },
+      { name: "task-protection", run: () => taskProtection.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
       { name: "queue", run: () => queue.close() },
       { name: "events", run: () => events.close() },

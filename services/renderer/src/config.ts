@@ -29,6 +29,7 @@ export const rendererConfigSchema = z
     renderConcurrency: raw.RENDER_CONCURRENCY,
     renderDrainMs: raw.RENDER_DRAIN_MS,
     otlpEndpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
+    ecsAgentUri: raw.ECS_AGENT_URI,
     logLevel: raw.LOG_LEVEL,
   }));
 export type RendererConfig = z.infer<typeof rendererConfigSchema>;

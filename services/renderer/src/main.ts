@@ -1,6 +1,7 @@
 import { loadConfig, redactConfig } from "@video-service/config";
 import { createLogger } from "@video-service/logger";
 import { installShutdown } from "@video-service/shutdown";
+import { createTaskProtection, protectWhileHeld } from "@video-service/task-protection";
 import { initTelemetry } from "@video-service/telemetry";
 import { rendererConfigSchema } from "./config.ts";
 
@@ -31,7 +32,9 @@ const capabilities = await probeCapabilities();
 if (!capabilities.ok) logger.error({ capabilities }, "ffmpeg lacks what renders need; /readyz will fail");
 
 const store = createObjectStore(config.storage);
-const admission = createRenderAdmission({ concurrency: config.renderConcurrency });
+// ECS scale-in protection while a render runs, so scaling and deploys never stop one mid-way.
+const protection = createTaskProtection({ agentUri: config.ecsAgentUri, expiresInMinutes: 60, logger });
+const admission = protectWhileHeld(createRenderAdmission({ concurrency: config.renderConcurrency }), protection);
 const tts = createEspeakEngine();
 const app = createApp({
   store,
@@ -62,6 +65,7 @@ installShutdown({
       },
     },
     { name: "close server", run: () => server.close() },
+    { name: "clear task protection", run: () => protection.close() },
     { name: "stop speech engine", run: () => tts.close() },
     { name: "flush telemetry", run: () => telemetry.shutdown() },
   ],
