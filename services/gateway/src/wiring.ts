@@ -8,8 +8,9 @@ import { IdempotencyStore } from "./api/idempotency.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
-import { JobStore } from "./jobs/job-store.ts";
+import type { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
+import { createJobMetrics, MeteredJobStore, observeQueue } from "./metrics/job-metrics.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
 import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
@@ -71,7 +72,13 @@ export async function createGatewayServices({
 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false });
   redis.on("error", (err) => logger.error({ err: err.message }, "redis connection error"));
-  const jobs = new JobStore({ redis, retentionSeconds: config.JOB_RETENTION_DAYS * 86_400 });
+  // Counts jobs, stage runs and render speed as they are written (OpenTelemetry metrics).
+  const jobs: JobStore = new MeteredJobStore({
+    redis,
+    retentionSeconds: config.JOB_RETENTION_DAYS * 86_400,
+    metrics: createJobMetrics(),
+  });
+  const queueMetrics = observeQueue({ connection: redis, queueName: config.QUEUE_NAME });
   const events = createJobEvents({ redis });
   const queue = createVideoQueue({
     connection: redis,
@@ -176,6 +183,7 @@ export async function createGatewayServices({
       { name: "task-protection", run: () => taskProtection.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
       { name: "queue", run: () => queue.close() },
+      { name: "queue-metrics", run: () => queueMetrics.close() },
       { name: "events", run: () => events.close() },
     ],
   };
