@@ -22,12 +22,18 @@ export interface CapacityProviders {
   autoScalingGroups: autoscaling.AutoScalingGroup[];
 }
 
+const agentPlaceholder = (name: string) => `\${aws:${name}}`;
+
 // The CloudWatch agent on each instance: disk and memory in % (namespace CWAgent), per Auto
 // Scaling group, for the "disk < 20 % free" alarms. Container Insights covers tasks and services.
 const CLOUDWATCH_AGENT_CONFIG = JSON.stringify({
   agent: { metrics_collection_interval: 60 },
   metrics: {
-    append_dimensions: { AutoScalingGroupName: "${aws:AutoScalingGroupName}", InstanceId: "${aws:InstanceId}" },
+    // The agent's own placeholders, filled on the instance.
+    append_dimensions: {
+      AutoScalingGroupName: agentPlaceholder("AutoScalingGroupName"),
+      InstanceId: agentPlaceholder("InstanceId"),
+    },
     aggregation_dimensions: [["AutoScalingGroupName"]],
     metrics_collected: {
       disk: { measurement: ["used_percent"], resources: ["/"], drop_device: true },

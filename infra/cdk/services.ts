@@ -64,7 +64,6 @@ export function taskDefinitionFromJson(
 
 /** Target tracking, memory and CPU; scale-in only after 15 minutes under 30 % CPU. */
 export function addServiceScaling(
-  stack: Stack,
   id: string,
   { service, cluster, sizing }: { service: ecs.Ec2Service; cluster: ecs.ICluster; sizing: ServiceSizing },
 ): ecs.ScalableTaskCount {

@@ -177,7 +177,7 @@ export class VideoServiceStack extends Stack {
     });
 
     for (const name of SERVICE_NAMES) {
-      addServiceScaling(this, name, { service: services[name], cluster, sizing: SERVICE_SIZING[name] });
+      addServiceScaling(name, { service: services[name], cluster, sizing: SERVICE_SIZING[name] });
     }
     this.services = services;
     this.monitoring = new Monitoring(this, "Monitoring", {
