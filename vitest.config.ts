@@ -8,6 +8,8 @@ export default defineConfig({
       "services/*/src/**/*.test.ts",
       "services/*/test/**/*.test.ts",
       "test/**/*.test.ts",
+      "infra/**/*.test.ts",
+      "scripts/**/*.test.ts",
     ],
     // Real FFmpeg, Redis and child processes: generous limits, and no more parallel files than cores.
     testTimeout: 60_000,

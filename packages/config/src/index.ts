@@ -78,6 +78,8 @@ export function serviceEnvShape(defaultPort: number) {
     INTERNAL_TOKEN: z.string().min(16, "must be at least 16 characters"),
     // OTLP/HTTP collector (the ADOT sidecar in ECS); unset turns tracing off.
     OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+    // Injected by the ECS agent into every container; unset locally (task protection is then off).
+    ECS_AGENT_URI: z.url().optional(),
     LOG_LEVEL: env.logLevel(),
   };
 }

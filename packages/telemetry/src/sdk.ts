@@ -1,5 +1,6 @@
-import { context, DiagLogLevel, diag, propagation, trace } from "@opentelemetry/api";
+import { context, DiagLogLevel, diag, metrics, propagation, trace } from "@opentelemetry/api";
 import { CompositePropagator, W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPMetricExporter } from "@opentelemetry/exporter-metrics-otlp-http";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { AWSXRayIdGenerator } from "@opentelemetry/id-generator-aws-xray";
 import type { Instrumentation } from "@opentelemetry/instrumentation";
@@ -8,6 +9,7 @@ import { HttpInstrumentation } from "@opentelemetry/instrumentation-http";
 import { UndiciInstrumentation } from "@opentelemetry/instrumentation-undici";
 import { AWSXRayPropagator } from "@opentelemetry/propagator-aws-xray";
 import { defaultResource, resourceFromAttributes } from "@opentelemetry/resources";
+import { PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { NodeSDK } from "@opentelemetry/sdk-node";
 import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
@@ -24,6 +26,8 @@ export interface TelemetryOptions {
   otlpEndpoint?: string;
   serviceVersion?: string;
   logger?: TelemetryLogger;
+  /** How often metrics are sent to `${otlpEndpoint}/v1/metrics`; default 60 s (the sidecar batches them per minute). */
+  metricExportIntervalMs?: number;
 }
 
 export interface Telemetry {
@@ -42,13 +46,19 @@ let running: Telemetry | undefined;
 
 /**
  * Starts the OpenTelemetry SDK: X-Ray trace ids, W3C + X-Ray propagation, OTLP/HTTP JSON export to
- * `${otlpEndpoint}/v1/traces`, and instrumentation of global fetch (undici), node:http clients and the
+ * `${otlpEndpoint}/v1/traces` and `/v1/metrics`, and instrumentation of global fetch (undici), node:http clients and the
  * AWS SDK. Call it once, in main.ts, before the app's modules that use node:http or `@aws-sdk/*` are
  * loaded (import them dynamically afterwards): those two instrumentations patch modules as they load.
  * Without `otlpEndpoint` nothing is started and every helper of this package still works, without
  * recording.
  */
-export function initTelemetry({ serviceName, otlpEndpoint, serviceVersion, logger }: TelemetryOptions): Telemetry {
+export function initTelemetry({
+  serviceName,
+  otlpEndpoint,
+  serviceVersion,
+  logger,
+  metricExportIntervalMs = 60_000,
+}: TelemetryOptions): Telemetry {
   if (!otlpEndpoint) {
     logger?.info({ serviceName }, "telemetry disabled: no OTLP endpoint configured");
     return { enabled: false, shutdown: async () => {} };
@@ -61,6 +71,7 @@ export function initTelemetry({ serviceName, otlpEndpoint, serviceVersion, logge
   if (logger) forwardDiagnostics(logger);
 
   const tracesUrl = `${otlpEndpoint.replace(/\/+$/, "")}/v1/traces`;
+  const metricsUrl = `${otlpEndpoint.replace(/\/+$/, "")}/v1/metrics`;
   const instrumentations = createInstrumentations();
   const sdk = new NodeSDK({
     serviceName,
@@ -77,14 +88,21 @@ export function initTelemetry({ serviceName, otlpEndpoint, serviceVersion, logge
       // This exporter package sends the JSON encoding (Content-Type: application/json).
       new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { scheduledDelayMillis: EXPORT_DELAY_MS }),
     ],
-    // Traces only: without these, NodeSDK would start OTLP metric and log exporters by default,
-    // and the sidecar's X-Ray pipeline accepts neither.
-    metricReaders: [],
+    // Metrics through the same sidecar (OTLP/HTTP JSON; CloudWatch EMF in AWS). Instruments come
+    // from the global meter provider, so they must be created after initTelemetry (main.ts does).
+    metricReaders: [
+      new PeriodicExportingMetricReader({
+        exporter: new OTLPMetricExporter({ url: metricsUrl }),
+        exportIntervalMillis: metricExportIntervalMs,
+        exportTimeoutMillis: Math.min(30_000, metricExportIntervalMs),
+      }),
+    ],
+    // No log exporter: logs go to stdout (awslogs in ECS).
     logRecordProcessors: [],
     instrumentations,
   });
   sdk.start();
-  logger?.info({ serviceName, tracesUrl }, "telemetry started");
+  logger?.info({ serviceName, tracesUrl, metricsUrl }, "telemetry started");
 
   let stopping: Promise<void> | undefined;
   const telemetry: Telemetry = {
@@ -100,6 +118,7 @@ export function initTelemetry({ serviceName, otlpEndpoint, serviceVersion, logge
           // Unpatch and release the globals so that the process could start telemetry again (tests do).
           for (const instrumentation of instrumentations) instrumentation.disable();
           trace.disable();
+          metrics.disable();
           propagation.disable();
           context.disable();
           diag.disable();

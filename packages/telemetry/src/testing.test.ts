@@ -85,11 +85,58 @@ describe("startFakeOtlpCollector", () => {
   it("refuses what a collector would refuse: other paths, other methods, protobuf, broken JSON", async () => {
     const post = (path: string, contentType: string, body: string) =>
       fetch(`${collector.url}${path}`, { method: "POST", headers: { "content-type": contentType }, body });
-    expect((await post("/v1/metrics", "application/json", "{}")).status).toBe(404);
+    expect((await post("/v1/logs", "application/json", "{}")).status).toBe(404);
     expect((await fetch(`${collector.url}/v1/traces`)).status).toBe(405);
     expect((await post("/v1/traces", "application/x-protobuf", "\x0a\x00")).status).toBe(415);
     expect((await post("/v1/traces", "application/json", "{not json")).status).toBe(400);
     expect(collector.spans()).toEqual([]);
+  });
+
+  it("flattens an ExportMetricsServiceRequest into data points with their names, units and values", async () => {
+    const metricsRequest = {
+      resourceMetrics: [
+        {
+          resource: { attributes: [{ key: "service.name", value: { stringValue: "gateway" } }] },
+          scopeMetrics: [
+            {
+              scope: { name: "@video-service/gateway" },
+              metrics: [
+                {
+                  name: "video.jobs.created",
+                  unit: "{job}",
+                  sum: {
+                    isMonotonic: true,
+                    dataPoints: [{ attributes: [{ key: "format", value: { stringValue: "short" } }], asInt: "3" }],
+                  },
+                },
+                { name: "video.queue.depth", unit: "{job}", gauge: { dataPoints: [{ asDouble: 2 }] } },
+                { name: "video.job.duration", unit: "s", histogram: { dataPoints: [{ count: "2", sum: 90.5 }] } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const response = await fetch(`${collector.url}/v1/metrics`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(metricsRequest),
+    });
+    expect(response.status).toBe(200);
+    const base = { serviceName: "gateway", scope: "@video-service/gateway", description: "" };
+    expect(collector.metrics()).toEqual([
+      {
+        ...base,
+        name: "video.jobs.created",
+        unit: "{job}",
+        type: "sum",
+        attributes: { format: "short" },
+        value: 3,
+        isMonotonic: true,
+      },
+      { ...base, name: "video.queue.depth", unit: "{job}", type: "gauge", attributes: {}, value: 2 },
+      { ...base, name: "video.job.duration", unit: "s", type: "histogram", attributes: {}, count: 2, sum: 90.5 },
+    ]);
   });
 
   it("waitForSpans resolves once the predicate holds and rejects on timeout, listing what arrived", async () => {

@@ -32,23 +32,45 @@ export interface CollectedSpan {
   resource: Record<string, CollectedValue>;
 }
 
+/** One data point of an exported metric, flattened from its resource, scope and metric. */
+export interface CollectedMetricPoint {
+  name: string;
+  unit: string;
+  description: string;
+  type: "sum" | "gauge" | "histogram";
+  /** The resource's `service.name`. */
+  serviceName: string;
+  scope: string;
+  attributes: Record<string, CollectedValue>;
+  /** Sums and gauges. */
+  value?: number;
+  /** Sums: counters are monotonic. */
+  isMonotonic?: boolean;
+  /** Histograms. */
+  count?: number;
+  sum?: number;
+}
+
 export interface FakeOtlpCollector {
-  /** Base URL to use as the OTLP endpoint (the exporter appends /v1/traces). */
+  /** Base URL to use as the OTLP endpoint (the exporters append /v1/traces and /v1/metrics). */
   url: string;
   /** Every span received so far, in arrival order. */
   spans(): CollectedSpan[];
   /** Resolves with all spans once `predicate(all spans)` holds; rejects after `timeoutMs`, naming what arrived. */
   waitForSpans(predicate: (spans: CollectedSpan[]) => boolean, timeoutMs?: number): Promise<CollectedSpan[]>;
+  /** Every metric data point received so far, in arrival order (cumulative exports repeat a series). */
+  metrics(): CollectedMetricPoint[];
   close(): Promise<void>;
 }
 
 /**
- * A local OTLP/HTTP trace receiver for tests: `POST /v1/traces` with the JSON encoding (optionally
- * gzip-compressed), answered `200 {}` (an empty ExportTraceServiceResponse) as a collector does.
+ * A local OTLP/HTTP receiver for tests: `POST /v1/traces` and `POST /v1/metrics` with the JSON
+ * encoding (optionally gzip-compressed), answered `200 {}` (an empty Export*ServiceResponse) as a collector does.
  * Protobuf bodies get 415: our exporter sends JSON, so protobuf here means a misconfigured process.
  */
 export async function startFakeOtlpCollector(): Promise<FakeOtlpCollector> {
   const collected: CollectedSpan[] = [];
+  const collectedMetrics: CollectedMetricPoint[] = [];
   const waiters = new Set<() => void>();
 
   const server = createServer((req, res) => {
@@ -59,7 +81,9 @@ export async function startFakeOtlpCollector(): Promise<FakeOtlpCollector> {
 
   async function receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? "/", "http://collector").pathname;
-    if (path !== "/v1/traces") return answer(res, 404, { code: 5, message: `no receiver at ${path}` });
+    if (path !== "/v1/traces" && path !== "/v1/metrics") {
+      return answer(res, 404, { code: 5, message: `no receiver at ${path}` });
+    }
     if (req.method !== "POST") return answer(res, 405, { code: 12, message: "use POST" });
     const contentType = req.headers["content-type"] ?? "";
     if (!/^application\/json\b/i.test(contentType)) {
@@ -69,8 +93,9 @@ export async function startFakeOtlpCollector(): Promise<FakeOtlpCollector> {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     let body = Buffer.concat(chunks);
     if (req.headers["content-encoding"] === "gzip") body = gunzipSync(body);
-    const spans = flattenExportRequest(JSON.parse(body.toString("utf8")) as ExportTraceServiceRequest);
-    collected.push(...spans);
+    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    if (path === "/v1/metrics") collectedMetrics.push(...flattenMetricsRequest(parsed as ExportMetricsServiceRequest));
+    else collected.push(...flattenExportRequest(parsed as ExportTraceServiceRequest));
     answer(res, 200, {});
     for (const wake of waiters) wake();
   }
@@ -84,6 +109,7 @@ export async function startFakeOtlpCollector(): Promise<FakeOtlpCollector> {
   return {
     url: `http://127.0.0.1:${port}`,
     spans: () => [...collected],
+    metrics: () => [...collectedMetrics],
     waitForSpans(predicate, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
@@ -149,6 +175,76 @@ interface ExportTraceServiceRequest {
     resource?: { attributes?: KeyValue[] };
     scopeSpans?: { scope?: { name?: string }; spans?: OtlpSpan[] }[];
   }[];
+}
+
+// opentelemetry/proto/collector/metrics/v1/metrics_service.proto, JSON mapping (the parts we read).
+interface OtlpNumberPoint {
+  attributes?: KeyValue[];
+  asInt?: number | string;
+  asDouble?: number | string;
+}
+interface OtlpHistogramPoint {
+  attributes?: KeyValue[];
+  count?: number | string;
+  sum?: number | string;
+}
+interface OtlpMetric {
+  name: string;
+  unit?: string;
+  description?: string;
+  sum?: { dataPoints?: OtlpNumberPoint[]; isMonotonic?: boolean };
+  gauge?: { dataPoints?: OtlpNumberPoint[] };
+  histogram?: { dataPoints?: OtlpHistogramPoint[] };
+}
+interface ExportMetricsServiceRequest {
+  resourceMetrics?: {
+    resource?: { attributes?: KeyValue[] };
+    scopeMetrics?: { scope?: { name?: string }; metrics?: OtlpMetric[] }[];
+  }[];
+}
+
+function flattenMetricsRequest(request: ExportMetricsServiceRequest): CollectedMetricPoint[] {
+  const points: CollectedMetricPoint[] = [];
+  for (const resourceMetrics of request.resourceMetrics ?? []) {
+    const resource = toRecord(resourceMetrics.resource?.attributes);
+    const serviceName = typeof resource["service.name"] === "string" ? resource["service.name"] : "";
+    for (const scopeMetrics of resourceMetrics.scopeMetrics ?? []) {
+      for (const metric of scopeMetrics.metrics ?? []) {
+        const base = {
+          name: metric.name,
+          unit: metric.unit ?? "",
+          description: metric.description ?? "",
+          serviceName,
+          scope: scopeMetrics.scope?.name ?? "",
+        };
+        const numberValue = (point: OtlpNumberPoint) => Number(point.asDouble ?? point.asInt ?? 0);
+        for (const point of metric.sum?.dataPoints ?? []) {
+          const isMonotonic = metric.sum?.isMonotonic ?? false;
+          points.push({
+            ...base,
+            type: "sum",
+            attributes: toRecord(point.attributes),
+            value: numberValue(point),
+            isMonotonic,
+          });
+        }
+        for (const point of metric.gauge?.dataPoints ?? []) {
+          points.push({ ...base, type: "gauge", attributes: toRecord(point.attributes), value: numberValue(point) });
+        }
+        for (const point of metric.histogram?.dataPoints ?? []) {
+          const { count, sum } = point;
+          points.push({
+            ...base,
+            type: "histogram",
+            attributes: toRecord(point.attributes),
+            count: Number(count ?? 0),
+            sum: Number(sum ?? 0),
+          });
+        }
+      }
+    }
+  }
+  return points;
 }
 
 function flattenExportRequest(request: ExportTraceServiceRequest): CollectedSpan[] {

@@ -3,15 +3,17 @@ import type { Logger } from "@video-service/logger";
 import { addressPolicy, type GuardedRequestOptions, type Resolver } from "@video-service/net-guard";
 import { createObjectStore, type ObjectStore } from "@video-service/object-store";
 import { storageConfigFromEnv } from "@video-service/object-store/storage-env";
+import { createTaskProtection } from "@video-service/task-protection";
 import { Redis } from "ioredis";
 import { IdempotencyStore } from "./api/idempotency.ts";
 import { createRateLimiter } from "./api/rate-limit.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
-import { JobStore } from "./jobs/job-store.ts";
+import type { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
 import { createMediaLibrary } from "./media/media-library.store.ts";
+import { createJobMetrics, MeteredJobStore, observeQueue } from "./metrics/job-metrics.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
 import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
@@ -97,8 +99,13 @@ export async function createGatewayServices({
       resolve();
     });
   });
-  const apiJobs = new JobStore({ redis: apiRedis, retentionSeconds: config.JOB_RETENTION_DAYS * 86_400 });
-  const jobs = new JobStore({ redis, retentionSeconds: config.JOB_RETENTION_DAYS * 86_400 });
+  // Counts jobs, stage runs and render speed as they are written (OpenTelemetry metrics): creations
+  // through the API's store, endings and stages through the worker's.
+  const jobMetrics = createJobMetrics();
+  const retentionSeconds = config.JOB_RETENTION_DAYS * 86_400;
+  const apiJobs: JobStore = new MeteredJobStore({ redis: apiRedis, retentionSeconds, metrics: jobMetrics });
+  const jobs: JobStore = new MeteredJobStore({ redis, retentionSeconds, metrics: jobMetrics });
+  const queueMetrics = observeQueue({ connection: redis, queueName: config.QUEUE_NAME });
   const events = createJobEvents({ redis });
   const queue = createVideoQueue({
     connection: redis,
@@ -158,6 +165,8 @@ export async function createGatewayServices({
 
   let worker: VideoWorker | undefined;
   let scheduleWorker: ScheduleWorker | undefined;
+  // Scale-in protection while a job runs (a job can take the renderer 15 minutes); off outside ECS.
+  const taskProtection = createTaskProtection({ agentUri: config.ECS_AGENT_URI, expiresInMinutes: 60, logger });
   if (config.RUN_WORKER) {
     if (reddit) {
       scheduleWorker = createScheduleWorker({
@@ -187,6 +196,7 @@ export async function createGatewayServices({
       dependencyCheckIntervalMs: config.DEPENDENCY_CHECK_INTERVAL_MS,
       drainGraceMs: config.WORKER_DRAIN_GRACE_MS,
       reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
+      taskProtection,
     });
   }
 
@@ -226,9 +236,11 @@ export async function createGatewayServices({
     closeSteps: [
       { name: "schedules-worker", run: () => scheduleWorker?.close() },
       { name: "worker", run: () => worker?.close() },
+      { name: "task-protection", run: () => taskProtection.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
       { name: "queue", run: () => queue.close() },
       { name: "api-queue", run: () => apiQueue.close() },
+      { name: "queue-metrics", run: () => queueMetrics.close() },
       { name: "events", run: () => events.close() },
       // Pending webhook retries are abandoned (recorded on their jobs) rather than holding the exit.
       { name: "webhooks", run: () => webhooks.close() },

@@ -1,3 +1,4 @@
+import type { TaskProtection } from "@video-service/task-protection";
 import { withParentCarrier, withSpan } from "@video-service/telemetry";
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
@@ -36,6 +37,8 @@ export interface WorkerDeps extends PipelineDeps {
   drainGraceMs?: number;
   /** How often "running" records are reconciled with the queue (default one minute). */
   reconcileIntervalMs?: number;
+  /** ECS scale-in protection, held while a job runs (a no-op outside ECS). */
+  taskProtection?: TaskProtection;
 }
 
 export interface VideoWorker {
@@ -152,6 +155,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     if (!record || record.run !== run || isTerminal(record.status)) return;
     const controller = new AbortController();
     running.set(videoId, controller);
+    const protection = deps.taskProtection?.hold();
     try {
       const started = await jobs.transition({ id: videoId, from: ["queued", "running"], to: "running" });
       if (!started.ok) return;
@@ -163,6 +167,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       );
     } finally {
       running.delete(videoId);
+      protection?.release();
     }
   };
 

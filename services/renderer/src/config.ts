@@ -56,6 +56,7 @@ export const rendererConfigSchema = z
         }
       : undefined,
     otlpEndpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
+    ecsAgentUri: raw.ECS_AGENT_URI,
     logLevel: raw.LOG_LEVEL,
   }));
 export type RendererConfig = z.infer<typeof rendererConfigSchema>;

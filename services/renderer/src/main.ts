@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { loadConfig, redactConfig } from "@video-service/config";
 import { createLogger } from "@video-service/logger";
 import { installShutdown } from "@video-service/shutdown";
+import { createTaskProtection, protectWhileHeld } from "@video-service/task-protection";
 import { initTelemetry } from "@video-service/telemetry";
 import { rendererConfigSchema } from "./config.ts";
 import type { TtsEngine } from "./speech/tts.ts";
@@ -42,7 +43,9 @@ const capabilities = await probeCapabilities();
 if (!capabilities.ok) logger.error({ capabilities }, "ffmpeg lacks what renders need; /readyz will fail");
 
 const store = createObjectStore(config.storage);
-const admission = createRenderAdmission({ concurrency: config.renderConcurrency });
+// ECS scale-in protection while a render runs, so scaling and deploys never stop one mid-way.
+const protection = createTaskProtection({ agentUri: config.ecsAgentUri, expiresInMinutes: 60, logger });
+const admission = protectWhileHeld(createRenderAdmission({ concurrency: config.renderConcurrency }), protection);
 const espeak = createEspeakEngine();
 // Polly only when configured: a request for it otherwise gets a 422 naming the engines available.
 const polly = config.polly
@@ -82,6 +85,7 @@ installShutdown({
       },
     },
     { name: "close server", run: () => server.close() },
+    { name: "clear task protection", run: () => protection.close() },
     { name: "stop speech engines", run: async () => void (await Promise.all([espeak.close(), polly?.close()])) },
     { name: "flush telemetry", run: () => telemetry.shutdown() },
   ],
