@@ -19,7 +19,8 @@ dev: setup ## run gateway (127.0.0.1:3000), imagegen and renderer in the foregro
 demo: setup ## make a video from the bundled sample story; prints the MP4's path last (FORMAT=short|standard|long)
 	@$(NODE) scripts/demo.ts --format $(FORMAT)
 
-test: setup ## type-check, lint and run every test
+test: ## type-check, lint and run every test
+	@scripts/setup.sh --test
 	@tsc -p tsconfig.json
 	@biome check .
 	@mkdir -p .tmp

@@ -11,9 +11,10 @@ required=(
   "espeak-ng:espeak-ng"
   "redis-server:redis-server"
   "fc-list:fontconfig"
-  # The dashboard's browser tests drive Debian's chromium (playwright-core never downloads one).
-  "chromium:chromium"
 )
+# `--test` (make test): the dashboard's browser tests drive Debian's chromium (playwright-core never
+# downloads one); `make demo` does not need it.
+if [[ ${1:-} == --test ]]; then required+=("chromium:chromium"); fi
 # Fonts the cards and captions use: Latin, emoji, CJK, Arabic/Hebrew.
 font_packages=(fonts-dejavu-core fonts-noto-core fonts-noto-color-emoji fonts-noto-cjk)
 
