@@ -12,7 +12,10 @@ import { type RenderRequest, renderRequestSchema } from "./renders.ts";
  */
 
 /** Frames of each scene and of the crossfade, whole frames so every offset lands on a frame. */
-export function timelineFrames(request: Pick<RenderRequest, "scenes" | "transitionSeconds">, fps: number) {
+export function timelineFrames(
+  request: { scenes: readonly Pick<RenderRequest["scenes"][number], "duration">[]; transitionSeconds: number },
+  fps: number,
+) {
   const sceneFrames = request.scenes.map((scene) => Math.max(1, Math.round(scene.duration * fps)));
   const transitionFrames = request.scenes.length > 1 ? Math.round(request.transitionSeconds * fps) : 0;
   const totalFrames =
@@ -68,14 +71,20 @@ export function planChunks(options: {
   const { totalFrames, transitions = [] } = options;
   const minFrames = Math.max(1, Math.floor(options.minFrames ?? 1));
   const wanted = Math.max(1, Math.min(Math.floor(options.chunks), Math.floor(totalFrames / minFrames)));
+  // A scene shorter than two crossfades makes its two crossfades overlap: the frames strictly
+  // inside either one form one span no boundary may enter.
+  const spans: { start: number; end: number }[] = [];
+  for (const window of [...transitions].sort((a, b) => a.start - b.start)) {
+    const last = spans.at(-1);
+    const end = window.start + window.count;
+    if (last && window.start < last.end) last.end = Math.max(last.end, end);
+    else spans.push({ start: window.start, end });
+  }
   const boundaries: number[] = [];
   for (let k = 1; k < wanted; k++) {
     let boundary = Math.round((k * totalFrames) / wanted);
-    const inside = transitions.find((window) => boundary > window.start && boundary < window.start + window.count);
-    if (inside) {
-      const end = inside.start + inside.count;
-      boundary = boundary - inside.start <= end - boundary ? inside.start : end;
-    }
+    const inside = spans.find((span) => boundary > span.start && boundary < span.end);
+    if (inside) boundary = boundary - inside.start <= inside.end - boundary ? inside.start : inside.end;
     const previous = boundaries.at(-1) ?? 0;
     if (boundary - previous >= minFrames && totalFrames - boundary >= minFrames) boundaries.push(boundary);
   }

@@ -1,5 +1,7 @@
 import {
   type RenderEvent,
+  type RenderJoinRequest,
+  type RenderPartRequestInput,
   type RenderRequestInput,
   renderEventSchema,
   type SpeechRequestInput,
@@ -40,6 +42,10 @@ export interface RendererClient {
    * is thrown, marked retryable when the stream was cut short.
    */
   render(req: RenderRequestInput, opts?: RenderOptions): Promise<RenderDone>;
+  /** POST /v1/renders/parts: one chunk of the video or the whole audio of a chunked render; as render(). */
+  renderPart(req: RenderPartRequestInput, opts?: RenderOptions): Promise<RenderDone>;
+  /** POST /v1/renders/join: the chunks (stream copy) and the audio → the final MP4; as render(). */
+  joinParts(req: RenderJoinRequest, opts?: RenderOptions): Promise<RenderDone>;
   /** GET /readyz; throws ServiceError when the renderer is not ready. */
   ready(opts?: { signal?: AbortSignal }): Promise<void>;
 }
@@ -57,14 +63,17 @@ export function createRendererClient(options: ServiceClientOptions): RendererCli
         signal: opts.signal,
         onSuccess: (response) => readJson(SERVICE, response, speechResponseSchema),
       }),
-    render: (req, opts = {}) => render(connection, req, opts),
+    render: (req, opts = {}) => render(connection, "/v1/renders", req, opts),
+    renderPart: (req, opts = {}) => render(connection, "/v1/renders/parts", req, opts),
+    joinParts: (req, opts = {}) => render(connection, "/v1/renders/join", req, opts),
     ready: (opts = {}) => checkReady(connection, opts.signal),
   };
 }
 
 async function render(
   connection: ServiceConnection,
-  req: RenderRequestInput,
+  path: string,
+  req: RenderRequestInput | RenderPartRequestInput | RenderJoinRequest,
   opts: RenderOptions,
 ): Promise<RenderDone> {
   const timeoutMs = opts.timeoutMs ?? connection.timeoutMs;
@@ -72,7 +81,7 @@ async function render(
   // the same attempt's deadline, so a render is never started twice.
   const { response, attempt } = await callService(connection, {
     method: "POST",
-    path: "/v1/renders",
+    path,
     body: req,
     accept: "application/x-ndjson",
     signal: opts.signal,

@@ -5,16 +5,29 @@ import { storageConfigFromEnv } from "@video-service/object-store/storage-env";
 import { Redis } from "ioredis";
 import { IdempotencyStore } from "./api/idempotency.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
+import { type ChunkWorker, createChunkQueue, createChunkWorker } from "./chunk-worker.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
 import { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
+import type { ChunkPolicy } from "./pipeline/stages/render-chunks.stage.ts";
 import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
+
+/** The RENDER_* variables as the render stage's chunking policy. */
+export function chunkPolicyFromConfig(config: GatewayConfig): ChunkPolicy {
+  return {
+    chunks: config.RENDER_CHUNKS,
+    capacity: config.RENDER_CAPACITY,
+    minVideoSeconds: config.RENDER_CHUNK_MIN_VIDEO_SECONDS,
+    chunkSeconds: config.RENDER_CHUNK_SECONDS,
+  };
+}
+
 import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
 /** What the tests change in the wiring: their stores, fakes' timings and clocks. Production passes none. */
@@ -109,7 +122,24 @@ export async function createGatewayServices({
 
   let worker: VideoWorker | undefined;
   let scheduleWorker: ScheduleWorker | undefined;
+  let chunkWorker: ChunkWorker | undefined;
+  const chunks = createChunkQueue({
+    connection: redis,
+    videoQueueName: config.QUEUE_NAME,
+    attempts: config.CHUNK_ATTEMPTS,
+    backoffMs: config.JOB_BACKOFF_MS,
+  });
   if (config.RUN_WORKER) {
+    chunkWorker = await createChunkWorker({
+      redis,
+      videoQueueName: config.QUEUE_NAME,
+      concurrency: config.CHUNK_WORKER_CONCURRENCY,
+      jobs,
+      events,
+      store,
+      renderer,
+      logger,
+    });
     if (reddit) {
       scheduleWorker = createScheduleWorker({
         connection: redis,
@@ -133,6 +163,8 @@ export async function createGatewayServices({
       logger,
       signedUrlTtlSeconds: config.SIGNED_URL_TTL_SECONDS,
       youtube,
+      chunks,
+      chunkPolicy: chunkPolicyFromConfig(config),
     });
   }
 
@@ -169,6 +201,8 @@ export async function createGatewayServices({
     closeSteps: [
       { name: "schedules-worker", run: () => scheduleWorker?.close() },
       { name: "worker", run: () => worker?.close() },
+      { name: "chunk-worker", run: () => chunkWorker?.close() },
+      { name: "chunk-queue", run: () => chunks.queue.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
       { name: "queue", run: () => queue.close() },
       { name: "events", run: () => events.close() },

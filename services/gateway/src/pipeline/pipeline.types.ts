@@ -2,6 +2,8 @@ import type {
   CardsRequestInput,
   CardsResponse,
   MediaInfo,
+  RenderJoinRequest,
+  RenderPartRequestInput,
   RenderRequestInput,
   SpeechRequestInput,
   SpeechResponse,
@@ -12,6 +14,7 @@ import type { JobEvents } from "../jobs/job-events.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 import type { StorySources } from "../sources/index.ts";
 import type { YoutubePublisher } from "../youtube/youtube-publisher.ts";
+import type { ChunkPolicy } from "./stages/render-chunks.stage.ts";
 import type { WebhookSender } from "./webhook.ts";
 
 /** The imagegen calls the pipeline makes (createImagegenClient from @video-service/http-client). */
@@ -34,6 +37,13 @@ export interface RendererClient {
     request: RenderRequestInput,
     options?: { signal?: AbortSignal; onProgress?: (progress: number) => void; timeoutMs?: number },
   ): Promise<RenderDone>;
+  /** One part of a chunked render (a video chunk or the whole audio). */
+  renderPart(
+    request: RenderPartRequestInput,
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<RenderDone>;
+  /** The parts of a chunked render joined into the final MP4. */
+  joinParts(request: RenderJoinRequest, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<RenderDone>;
   ready(options?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
@@ -54,4 +64,6 @@ export interface PipelineDeps {
   youtube?: YoutubePublisher | undefined;
   /** How long signed URLs in webhooks stay valid. */
   signedUrlTtlSeconds: number;
+  /** When to render in chunks (absent: always in one piece). */
+  chunkPolicy?: ChunkPolicy | undefined;
 }

@@ -4,6 +4,13 @@ import type { CreateVideoRequest } from "../../api/video.schemas.ts";
 import { buildTimeline, type Script, type Story } from "../../script/index.ts";
 import type { RendererClient } from "../pipeline.types.ts";
 import type { SegmentNarration } from "./narration.stage.ts";
+import { type ChunkPolicy, chunkCount, chunkLayout, type RenderFlow, renderInChunks } from "./render-chunks.stage.ts";
+
+/** Seconds of a timeline (the scenes minus the crossfades). */
+function expectedTimelineSeconds(timeline: { scenes: { duration: number }[]; transitionSeconds?: number | undefined }) {
+  const transitions = (timeline.scenes.length - 1) * (timeline.transitionSeconds ?? 0.5);
+  return timeline.scenes.reduce((sum, scene) => sum + scene.duration, 0) - transitions;
+}
 
 /**
  * The whole render's budget per format (the client's default per-call timeout is far too short
@@ -40,8 +47,16 @@ export async function renderVideo({
   store,
   signal,
   onProgress,
+  run = 1,
+  flow,
+  chunkPolicy,
 }: {
   jobId: string;
+  /** The job's run (chunk jobs of an older run are skipped). */
+  run?: number;
+  /** The video job as parent of chunk jobs; absent: never chunked. */
+  flow?: RenderFlow | undefined;
+  chunkPolicy?: ChunkPolicy | undefined;
   format: Format;
   script: Script;
   narrations: Record<string, SegmentNarration>;
@@ -69,7 +84,29 @@ export async function renderVideo({
     outputKey,
     ...(request.music ? { music: { audioKey: request.music.key, volume: request.music.volume } } : {}),
   });
-  const done = await renderer.render(timeline, { signal, onProgress, timeoutMs: RENDER_TIMEOUT_MS[format] });
+  const chunks = chunkPolicy
+    ? chunkCount({
+        videoSeconds: expectedTimelineSeconds(timeline),
+        policy: chunkPolicy,
+        requested: request.render?.chunks,
+      })
+    : 1;
+  const layout = chunks > 1 && flow ? chunkLayout(jobId, timeline, chunks) : undefined;
+  const done =
+    layout && flow && layout.ranges.length > 1
+      ? await renderInChunks({
+          jobId,
+          run,
+          timeline,
+          layout,
+          flow,
+          store,
+          renderer,
+          signal,
+          onProgress,
+          timeoutMs: RENDER_TIMEOUT_MS[format],
+        })
+      : await renderer.render(timeline, { signal, onProgress, timeoutMs: RENDER_TIMEOUT_MS[format] });
 
   const thumbnailKey = storageKeys.videoThumbnail(format, jobId);
   await store.put(thumbnailKey, await store.get(thumbnailCacheKey), { contentType: "image/jpeg" });
