@@ -24,7 +24,7 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
     h = await startHarness({ env: { CHUNK_WORKER_CONCURRENCY: "4", CHUNK_ATTEMPTS: "2", JOB_BACKOFF_MS: "50" } });
   });
   beforeEach(() => {
-    h.renderer.behaviour.part = "ok";
+    h.renderer.behaviour.hangPart = () => false;
     h.renderer.behaviour.failPart = () => false;
     h.renderer.partCalls.length = 0;
     h.renderer.joins.length = 0;
@@ -119,7 +119,7 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
   });
 
   it("cancelling the job stops every running chunk, and no join follows", async () => {
-    h.renderer.behaviour.part = "hang";
+    h.renderer.behaviour.hangPart = () => true;
     const disconnects = h.renderer.partDisconnects;
     const id = await create(3, "Cancelled while chunking");
     await expect.poll(() => h.renderer.partCalls.length, { timeout: 20_000 }).toBe(4);

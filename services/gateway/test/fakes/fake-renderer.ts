@@ -25,8 +25,8 @@ export interface FakeRenderer {
     ready: boolean;
     unavailableRenders: number;
     speechDelayMs: number;
-    /** Parts (chunked renders): "hang" streams until the caller disconnects. */
-    part: "ok" | "hang";
+    /** Parts for which this returns true stream until the caller disconnects (a render in progress). */
+    hangPart: (part: RenderPart) => boolean;
     /** Parts for which this returns true are answered with a 500 problem. */
     failPart: (part: RenderPart) => boolean;
   };
@@ -72,7 +72,7 @@ export async function startFakeRenderer({
     ready: true,
     unavailableRenders: 0,
     speechDelayMs: 0,
-    part: "ok",
+    hangPart: () => false,
     failPart: () => false,
   };
   const calls = { speech: 0, render: 0 };
@@ -180,12 +180,12 @@ export async function startFakeRenderer({
         "content-type": "application/problem+json",
       });
     }
-    const mode = behaviour.part;
+    const hang = behaviour.hangPart(part);
     let finished = false;
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         controller.enqueue(ndjson({ type: "progress", progress: 0 }));
-        if (mode === "hang") return;
+        if (hang) return;
         await sleep(30);
         await store.put(request.outputKey, DUMMY_MP4);
         const seconds = part.type === "audio" ? 10 : part.frames.count / 30;
