@@ -17,6 +17,7 @@ import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
+import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
 /** The RENDER_* variables as the render stage's chunking policy. */
 export function chunkPolicyFromConfig(config: GatewayConfig): ChunkPolicy {
@@ -27,8 +28,6 @@ export function chunkPolicyFromConfig(config: GatewayConfig): ChunkPolicy {
     chunkSeconds: config.RENDER_CHUNK_SECONDS,
   };
 }
-
-import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
 /** What the tests change in the wiring: their stores, fakes' timings and clocks. Production passes none. */
 export interface GatewayOverrides {

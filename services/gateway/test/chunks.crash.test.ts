@@ -19,7 +19,7 @@ const STALLED_INTERVAL_MS = 200;
  * BullMQ finds the killed part stalled once its lock lapses and another worker renders it, and
  * the video completes with every other part rendered exactly once.
  */
-describe("a chunk worker that dies mid-part", () => {
+describe("a chunk worker that dies mid-part", { timeout: 150_000 }, () => {
   let h: Harness;
   let chunks: ChunkQueue;
   let videoWorker: VideoWorker | undefined;
@@ -75,7 +75,7 @@ describe("a chunk worker that dies mid-part", () => {
         (name) => name.endsWith(".ts") || name.endsWith(".m4a"),
       ).length;
     // Three parts done (audio + two chunks), the fourth rendering in the worker we kill.
-    await expect.poll(stored, { timeout: 20_000 }).toBe(3);
+    await expect.poll(stored, { timeout: 60_000 }).toBe(3);
     expect(h.renderer.partCalls).toHaveLength(4);
     child.kill("SIGKILL");
     await once(child, "exit");
@@ -91,7 +91,7 @@ describe("a chunk worker that dies mid-part", () => {
       logger: silentLogger(),
       stalledJobs: { lockDuration: LOCK_DURATION_MS, stalledInterval: STALLED_INTERVAL_MS },
     });
-    const job = await h.waitForStatus<{ status: string; error?: unknown }>(id, ["succeeded", "failed"], 30_000);
+    const job = await h.waitForStatus<{ status: string; error?: unknown }>(id, ["succeeded", "failed"], 100_000);
     expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
     const counts = new Map<string, number>();
     for (const call of h.renderer.partCalls) counts.set(call, (counts.get(call) ?? 0) + 1);

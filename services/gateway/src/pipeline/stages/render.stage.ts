@@ -1,16 +1,17 @@
-import { type Format, type MediaInfo, storageKeys } from "@video-service/contracts";
+import {
+  FORMATS,
+  type Format,
+  type MediaInfo,
+  renderRequestSchema,
+  storageKeys,
+  timelineFrames,
+} from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
 import type { CreateVideoRequest } from "../../api/video.schemas.ts";
 import { buildTimeline, type Script, type Story } from "../../script/index.ts";
 import type { RendererClient } from "../pipeline.types.ts";
 import type { SegmentNarration } from "./narration.stage.ts";
 import { type ChunkPolicy, chunkCount, chunkLayout, type RenderFlow, renderInChunks } from "./render-chunks.stage.ts";
-
-/** Seconds of a timeline (the scenes minus the crossfades). */
-function expectedTimelineSeconds(timeline: { scenes: { duration: number }[]; transitionSeconds?: number | undefined }) {
-  const transitions = (timeline.scenes.length - 1) * (timeline.transitionSeconds ?? 0.5);
-  return timeline.scenes.reduce((sum, scene) => sum + scene.duration, 0) - transitions;
-}
 
 /**
  * The whole render's budget per format (the client's default per-call timeout is far too short
@@ -86,7 +87,8 @@ export async function renderVideo({
   });
   const chunks = chunkPolicy
     ? chunkCount({
-        videoSeconds: expectedTimelineSeconds(timeline),
+        videoSeconds:
+          timelineFrames(renderRequestSchema.parse(timeline), FORMATS[format].fps).totalFrames / FORMATS[format].fps,
         policy: chunkPolicy,
         requested: request.render?.chunks,
       })
