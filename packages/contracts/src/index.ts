@@ -1,4 +1,5 @@
 export * from "./cards.ts";
+export * from "./chunks.ts";
 export * from "./formats.ts";
 export * from "./keys.ts";
 export * from "./media.ts";

@@ -27,4 +27,6 @@ export const storageKeys = {
   tempImagePrefix: (jobId: string) => `images/temp/${jobId}/`,
   tempAudioPrefix: (jobId: string) => `audio/temp/${jobId}/`,
   tempAudio: (jobId: string, name: string) => `audio/temp/${jobId}/${name}`,
+  /** The parts of a chunked render (video chunks, audio, the timeline they share), kept until the job ends. */
+  tempRenderPrefix: (jobId: string) => `videos/temp/${jobId}/`,
 } as const;

@@ -3,6 +3,8 @@ import {
   type MediaIngestResponse,
   mediaIngestEventSchema,
   type RenderEvent,
+  type RenderJoinRequest,
+  type RenderPartRequestInput,
   type RenderRequestInput,
   renderEventSchema,
   type SpeechRequestInput,
@@ -56,6 +58,10 @@ export interface RendererClient {
     req: MediaIngestRequest,
     opts?: { signal?: AbortSignal; timeoutMs?: number },
   ): Promise<MediaIngestResponse>;
+  /** POST /v1/renders/parts: one chunk of the video or the whole audio of a chunked render; as render(). */
+  renderPart(req: RenderPartRequestInput, opts?: RenderOptions): Promise<RenderDone>;
+  /** POST /v1/renders/join: the chunks (stream copy) and the audio → the final MP4; as render(). */
+  joinParts(req: RenderJoinRequest, opts?: RenderOptions): Promise<RenderDone>;
   /** GET /readyz; throws ServiceError when the renderer is not ready. */
   ready(opts?: { signal?: AbortSignal }): Promise<void>;
 }
@@ -76,7 +82,9 @@ export function createRendererClient(options: ServiceClientOptions): RendererCli
         signal: opts.signal,
         onSuccess: (response) => readJson(SERVICE, response, speechResponseSchema),
       }),
-    render: (req, opts = {}) => render(connection, req, opts),
+    render: (req, opts = {}) => render(connection, "/v1/renders", req, opts),
+    renderPart: (req, opts = {}) => render(connection, "/v1/renders/parts", req, opts),
+    joinParts: (req, opts = {}) => render(connection, "/v1/renders/join", req, opts),
     voices: (opts = {}) =>
       callService(connection, {
         method: "GET",
@@ -99,9 +107,14 @@ export function createRendererClient(options: ServiceClientOptions): RendererCli
   };
 }
 
-function render(connection: ServiceConnection, req: RenderRequestInput, opts: RenderOptions): Promise<RenderDone> {
+function render(
+  connection: ServiceConnection,
+  path: string,
+  req: RenderRequestInput | RenderPartRequestInput | RenderJoinRequest,
+  opts: RenderOptions,
+): Promise<RenderDone> {
   return streamedCall(connection, {
-    path: "/v1/renders",
+    path,
     body: req,
     schema: renderEventSchema,
     signal: opts.signal,

@@ -116,6 +116,20 @@ export const gatewayConfigSchema = z
       .string()
       .regex(/^\d{1,3}$/)
       .default("24"),
+    // Chunked rendering (docs/chunked-rendering.md): "auto" chunks only where it pays; a number
+    // forces that many chunks for every video (1 = never chunk). A job's render.chunks wins.
+    RENDER_CHUNKS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default("auto"),
+    // Render slots across all renderer tasks (tasks × RENDER_CONCURRENCY): chunks run side by side
+    // only with more than one. 1 = auto never chunks.
+    RENDER_CAPACITY: env.int(1, 1),
+    // auto: videos shorter than this render in one piece (every short does).
+    RENDER_CHUNK_MIN_VIDEO_SECONDS: env.int(240, 1),
+    // auto: about this much video per chunk (N = ceil(length / this), at most RENDER_CAPACITY).
+    RENDER_CHUNK_SECONDS: env.int(60, 1),
+    // Chunk jobs this task renders at once (each holds one renderer slot while it runs).
+    CHUNK_WORKER_CONCURRENCY: env.int(1, 1),
+    // Attempts per chunk: a failed chunk is retried alone, with exponential backoff.
+    CHUNK_ATTEMPTS: env.int(3, 1),
     MAX_BODY_BYTES: env.int(256 * 1024, 1024),
     // Media library uploads (PUT /v1/media/…): streamed, refused with 413 past this many bytes.
     MEDIA_MAX_BYTES: env.int(200 * 1024 * 1024, 1024),

@@ -8,6 +8,7 @@ import { Redis } from "ioredis";
 import { IdempotencyStore } from "./api/idempotency.ts";
 import { createRateLimiter } from "./api/rate-limit.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
+import { type ChunkWorker, createChunkQueue, createChunkWorker } from "./chunk-worker.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
 import type { JobStore } from "./jobs/job-store.ts";
@@ -15,6 +16,7 @@ import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
 import { createMediaLibrary } from "./media/media-library.store.ts";
 import { createJobMetrics, MeteredJobStore, observeQueue } from "./metrics/job-metrics.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
+import type { ChunkPolicy } from "./pipeline/stages/render-chunks.stage.ts";
 import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
@@ -22,6 +24,16 @@ import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./
 import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
 import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
+
+/** The RENDER_* variables as the render stage's chunking policy. */
+export function chunkPolicyFromConfig(config: GatewayConfig): ChunkPolicy {
+  return {
+    chunks: config.RENDER_CHUNKS,
+    capacity: config.RENDER_CAPACITY,
+    minVideoSeconds: config.RENDER_CHUNK_MIN_VIDEO_SECONDS,
+    chunkSeconds: config.RENDER_CHUNK_SECONDS,
+  };
+}
 
 /** What the tests change in the wiring: their stores, fakes' timings and clocks. Production passes none. */
 export interface GatewayOverrides {
@@ -167,7 +179,24 @@ export async function createGatewayServices({
   let scheduleWorker: ScheduleWorker | undefined;
   // Scale-in protection while a job runs (a job can take the renderer 15 minutes); off outside ECS.
   const taskProtection = createTaskProtection({ agentUri: config.ECS_AGENT_URI, expiresInMinutes: 60, logger });
+  let chunkWorker: ChunkWorker | undefined;
+  const chunks = createChunkQueue({
+    connection: redis,
+    videoQueueName: config.QUEUE_NAME,
+    attempts: config.CHUNK_ATTEMPTS,
+    backoffMs: config.JOB_BACKOFF_MS,
+  });
   if (config.RUN_WORKER) {
+    chunkWorker = await createChunkWorker({
+      redis,
+      videoQueueName: config.QUEUE_NAME,
+      concurrency: config.CHUNK_WORKER_CONCURRENCY,
+      jobs,
+      events,
+      store,
+      renderer,
+      logger,
+    });
     if (reddit) {
       scheduleWorker = createScheduleWorker({
         connection: redis,
@@ -197,6 +226,8 @@ export async function createGatewayServices({
       drainGraceMs: config.WORKER_DRAIN_GRACE_MS,
       reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
       taskProtection,
+      chunks,
+      chunkPolicy: chunkPolicyFromConfig(config),
     });
   }
 
@@ -237,6 +268,8 @@ export async function createGatewayServices({
       { name: "schedules-worker", run: () => scheduleWorker?.close() },
       { name: "worker", run: () => worker?.close() },
       { name: "task-protection", run: () => taskProtection.close() },
+      { name: "chunk-worker", run: () => chunkWorker?.close() },
+      { name: "chunk-queue", run: () => chunks.queue.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
       { name: "queue", run: () => queue.close() },
       { name: "api-queue", run: () => apiQueue.close() },

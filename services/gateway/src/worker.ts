@@ -1,7 +1,8 @@
 import type { TaskProtection } from "@video-service/task-protection";
 import { withParentCarrier, withSpan } from "@video-service/telemetry";
-import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
+import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import { type ChunkQueue, createRenderFlow, hadParts } from "./chunk-worker.ts";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
 import { monitorDependencies } from "./jobs/dependency-monitor.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
@@ -39,6 +40,8 @@ export interface WorkerDeps extends PipelineDeps {
   reconcileIntervalMs?: number;
   /** ECS scale-in protection, held while a job runs (a no-op outside ECS). */
   taskProtection?: TaskProtection;
+  /** The chunks queue: with it (and deps.chunkPolicy), long videos render as chunk jobs. */
+  chunks?: ChunkQueue | undefined;
 }
 
 export interface VideoWorker {
@@ -151,6 +154,11 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
   const processJob = async (bullJob: Job<JobPayload<"renderVideo">>, token?: string): Promise<void> => {
     const { videoId, run } = jobCatalog.renderVideo.schema.parse(bullJob.data);
     const record = await jobs.get(videoId);
+    // Cancelled while it waited for its chunk jobs: nobody held it to clean up, so this resumption does.
+    if (record?.status === "cancelled" && record.run === run && deps.chunks && (await hadParts(bullJob))) {
+      await finishCancelled(videoId);
+      return;
+    }
     // Gone, or superseded by a retry: nothing to do.
     if (!record || record.run !== run || isTerminal(record.status)) return;
     const controller = new AbortController();
@@ -173,7 +181,8 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
 
   const runJob = async (record: JobRecord, signal: AbortSignal, bullJob: Job, token: string | undefined) => {
     try {
-      const outputs = await runPipeline({ record, signal, deps, shouldDrain: () => draining });
+      const flow = deps.chunks ? createRenderFlow(bullJob, token, deps.chunks) : undefined;
+      const outputs = await runPipeline({ record, signal, deps, shouldDrain: () => draining, flow });
       const done = await jobs.transition({
         id: record.id,
         from: ["running"],
@@ -188,6 +197,8 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
         await finishCancelled(record.id);
       }
     } catch (err) {
+      // Handed back to BullMQ until its chunk jobs finish (the job stays "running").
+      if (err instanceof WaitingChildrenError) throw err;
       const current = await jobs.get(record.id);
       // Cancelled through the API (the abort that failed the stage came from there): not a failure.
       if (current?.status === "cancelled") {

@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
 import { createMediaRoutes } from "./media/media.routes.ts";
 import { createRenderAdmission, type RenderAdmission } from "./render/admission.ts";
+import { createChunkRoutes } from "./render/chunk.routes.ts";
 import { createRenderRoutes } from "./render/render.routes.ts";
 import { createSpeechRoutes, createVoiceRoutes } from "./speech/speech.routes.ts";
 import type { TtsEngine } from "./speech/tts.ts";
@@ -69,17 +70,16 @@ export function createApp(deps: RendererDeps): Hono {
 
   app.use("/v1/*", internalAuth(deps.internalToken));
   app.use("/v1/*", limitBody(MAX_BODY_BYTES));
-  app.route(
-    "/v1/renders",
-    createRenderRoutes({
-      store: deps.store,
-      logger: deps.logger,
-      scratchDir: deps.scratchDir,
-      admission,
-      capabilities: deps.capabilities,
-      formats: deps.formats ?? FORMATS,
-    }),
-  );
+  const renderDeps = {
+    store: deps.store,
+    logger: deps.logger,
+    scratchDir: deps.scratchDir,
+    admission,
+    capabilities: deps.capabilities,
+    formats: deps.formats ?? FORMATS,
+  };
+  app.route("/v1/renders", createChunkRoutes(renderDeps));
+  app.route("/v1/renders", createRenderRoutes(renderDeps));
   app.route(
     "/v1/media",
     createMediaRoutes({

@@ -164,6 +164,13 @@ export const createVideoRequestSchema = z
     music: musicRequestSchema.optional(),
     publish: publishSchema.optional(),
     webhook: z.object({ url: webhookUrl }).optional(),
+    render: z
+      .object({
+        /** Chunks rendered side by side on the renderer tasks; 1 renders in one piece. Default: the service decides. */
+        chunks: z.number().int().min(1).max(64).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
   .openapi("CreateVideoRequest", {

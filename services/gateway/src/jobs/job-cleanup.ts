@@ -6,7 +6,7 @@ import type { WebhookSender } from "../pipeline/webhook.ts";
 import type { JobStore } from "./job-store.ts";
 import { signOutputs } from "./job-view.ts";
 
-/** Removes a job's temporary objects (narration audio, per-job images). Failures are logged only. */
+/** Removes a job's temporary objects (narration audio, per-job images, render chunks). Failures are logged only. */
 export async function deleteTempObjects({
   store,
   jobId,
@@ -16,7 +16,11 @@ export async function deleteTempObjects({
   jobId: string;
   logger: Logger;
 }): Promise<void> {
-  for (const prefix of [storageKeys.tempImagePrefix(jobId), storageKeys.tempAudioPrefix(jobId)]) {
+  for (const prefix of [
+    storageKeys.tempImagePrefix(jobId),
+    storageKeys.tempAudioPrefix(jobId),
+    storageKeys.tempRenderPrefix(jobId),
+  ]) {
     try {
       await store.deletePrefix(prefix);
     } catch (err) {

@@ -4,6 +4,8 @@ import type {
   MediaInfo,
   MediaIngestRequest,
   MediaIngestResponse,
+  RenderJoinRequest,
+  RenderPartRequestInput,
   RenderRequestInput,
   SpeechRequestInput,
   SpeechResponse,
@@ -16,6 +18,7 @@ import type { JobStore } from "../jobs/job-store.ts";
 import type { StorySources } from "../sources/index.ts";
 import type { VoiceCatalog } from "../voices/voice-catalog.ts";
 import type { YoutubePublisher } from "../youtube/youtube-publisher.ts";
+import type { ChunkPolicy } from "./stages/render-chunks.stage.ts";
 import type { WebhookSender } from "./webhook.ts";
 
 /** The imagegen calls the pipeline makes (createImagegenClient from @video-service/http-client). */
@@ -42,6 +45,13 @@ export interface RendererClient {
     request: MediaIngestRequest,
     options?: { signal?: AbortSignal; timeoutMs?: number },
   ): Promise<MediaIngestResponse>;
+  /** One part of a chunked render (a video chunk or the whole audio). */
+  renderPart(
+    request: RenderPartRequestInput,
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<RenderDone>;
+  /** The parts of a chunked render joined into the final MP4. */
+  joinParts(request: RenderJoinRequest, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<RenderDone>;
   ready(options?: { signal?: AbortSignal }): Promise<unknown>;
   voices(options?: { signal?: AbortSignal }): Promise<VoiceList>;
 }
@@ -65,4 +75,6 @@ export interface PipelineDeps {
   signedUrlTtlSeconds: number;
   /** The renderer's voices, cached; one is made around `renderer` when absent. */
   voices?: VoiceCatalog | undefined;
+  /** When to render in chunks (absent: always in one piece). */
+  chunkPolicy?: ChunkPolicy | undefined;
 }

@@ -1,5 +1,6 @@
 import type { Format } from "@video-service/contracts";
 import { withSpan } from "@video-service/telemetry";
+import { WaitingChildrenError } from "bullmq";
 import type { StageName, StageState } from "../api/video.schemas.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
@@ -13,6 +14,7 @@ import { createProgressTracker, progressAtStart } from "./progress.ts";
 import { type NarrationOutput, narrate } from "./stages/narration.stage.ts";
 import { type PublishOutput, publishVideo } from "./stages/publish.stage.ts";
 import { type RenderOutput, renderVideo } from "./stages/render.stage.ts";
+import type { RenderFlow } from "./stages/render-chunks.stage.ts";
 import { writeScript } from "./stages/script.stage.ts";
 import { loadStory } from "./stages/source.stage.ts";
 import { renderVisuals, type VisualsOutput } from "./stages/visuals.stage.ts";
@@ -38,6 +40,8 @@ export interface RunPipelineOptions {
   deps: PipelineDeps;
   /** True once the worker is shutting down: no new stage starts. */
   shouldDrain?: () => boolean;
+  /** The BullMQ job as parent of chunk jobs (chunked rendering); absent: renders in one piece. */
+  flow?: RenderFlow | undefined;
 }
 
 /**
@@ -50,6 +54,7 @@ export async function runPipeline({
   signal,
   deps,
   shouldDrain = () => false,
+  flow,
 }: RunPipelineOptions): Promise<JobOutputs> {
   const { jobs, events } = deps;
   const { id, request } = record;
@@ -102,6 +107,8 @@ export async function runPipeline({
       await events.publish(id, { type: "stage", stage: name, status });
       return output;
     } catch (err) {
+      // Waiting for its chunk jobs: the stage is still running; the job resumes when they finish.
+      if (err instanceof WaitingChildrenError) throw err;
       const finishedAt = new Date();
       // A deferred stage (waiting for the YouTube upload budget, or handed back at shutdown) has not
       // failed: it will run later.
@@ -173,6 +180,9 @@ export async function runPipeline({
         library: createMediaLibrary(deps.store),
         signal,
         onProgress,
+        run: record.run,
+        flow,
+        chunkPolicy: deps.chunkPolicy,
       }),
     (output) => objectsExist([output.video.key]),
   );

@@ -3,7 +3,10 @@ import {
   FORMATS,
   INTERNAL_TOKEN_HEADER,
   type MediaInfo,
+  type RenderPart,
   type RenderRequest,
+  renderJoinRequestSchema,
+  renderPartRequestSchema,
   renderRequestSchema,
   type SpeechRequest,
   speechRequestSchema,
@@ -27,6 +30,10 @@ export interface FakeRenderer {
     unavailableRenders: number;
     speechDelayMs: number;
     video?: Buffer;
+    /** Parts for which this returns true stream until the caller disconnects (a render in progress). */
+    hangPart: (part: RenderPart) => boolean;
+    /** Parts for which this returns true are answered with a 500 problem. */
+    failPart: (part: RenderPart) => boolean;
   };
   calls: { speech: number; render: number };
   /** Every speech request, as received. */
@@ -35,6 +42,11 @@ export interface FakeRenderer {
   voices: VoiceList;
   /** The last render request, as the real contract parsed it. */
   lastRender: RenderRequest | undefined;
+  /** Every part request, as "audio" or "video:<start>+<count>", in arrival order. */
+  partCalls: string[];
+  /** Part streams whose caller went away before the end. */
+  readonly partDisconnects: number;
+  joins: unknown[];
   /** Resolves when a render request has started streaming. */
   renderStarted(): Promise<void>;
   /** Resolves when a streaming render's caller disconnected. */
@@ -71,6 +83,8 @@ export async function startFakeRenderer({
     ready: true,
     unavailableRenders: 0,
     speechDelayMs: 0,
+    hangPart: () => false,
+    failPart: () => false,
   };
   const calls = { speech: 0, render: 0 };
   const speechRequests: SpeechRequest[] = [];
@@ -108,6 +122,9 @@ export async function startFakeRenderer({
       },
     ],
   };
+  const partCalls: string[] = [];
+  const joins: unknown[] = [];
+  let partDisconnects = 0;
   let started = Promise.withResolvers<void>();
   let disconnected = Promise.withResolvers<void>();
   const app = new Hono();
@@ -200,6 +217,67 @@ export async function startFakeRenderer({
     return c.body(body, 200, { "content-type": "application/x-ndjson" });
   });
 
+  const encoder = new TextEncoder();
+  const ndjson = (value: unknown) => encoder.encode(`${JSON.stringify(value)}\n`);
+  const dummyMedia = (format: keyof typeof FORMATS, seconds: number, audio: boolean): MediaInfo => ({
+    durationSeconds: seconds,
+    sizeBytes: DUMMY_MP4.length,
+    video: {
+      codec: "h264",
+      pixelFormat: "yuv420p",
+      colorRange: "tv",
+      width: FORMATS[format].width,
+      height: FORMATS[format].height,
+      fps: 30,
+    },
+    audio: audio ? { codec: "aac", sampleRate: 48_000, channels: 2 } : null,
+  });
+
+  app.post("/v1/renders/parts", async (c) => {
+    const request = renderPartRequestSchema.parse(await c.req.json());
+    const { part } = request;
+    partCalls.push(part.type === "audio" ? "audio" : `video:${part.frames.start}+${part.frames.count}`);
+    if (behaviour.failPart(part)) {
+      return c.json(problem(500, "FFmpeg failed", "ffmpeg exited with code 1"), 500, {
+        "content-type": "application/problem+json",
+      });
+    }
+    const hang = behaviour.hangPart(part);
+    let finished = false;
+    const body = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        controller.enqueue(ndjson({ type: "progress", progress: 0 }));
+        if (hang) return;
+        await sleep(30);
+        await store.put(request.outputKey, DUMMY_MP4);
+        const seconds = part.type === "audio" ? 10 : part.frames.count / 30;
+        const media = dummyMedia(request.format, seconds, part.type === "audio");
+        controller.enqueue(ndjson({ type: "done", key: request.outputKey, media, elapsedSeconds: 0.03 }));
+        finished = true;
+        controller.close();
+      },
+      cancel() {
+        if (!finished) partDisconnects += 1;
+      },
+    });
+    return c.body(body, 200, { "content-type": "application/x-ndjson" });
+  });
+
+  app.post("/v1/renders/join", async (c) => {
+    const request = renderJoinRequestSchema.parse(await c.req.json());
+    joins.push(request);
+    const frames = request.chunks.reduce((sum, chunk) => sum + chunk.frames.count, 0);
+    await store.put(request.outputKey, DUMMY_MP4);
+    const media = dummyMedia(request.format, frames / 30, true);
+    const lines = [
+      { type: "progress", progress: 0 },
+      { type: "done", key: request.outputKey, media, elapsedSeconds: 0.01 },
+    ];
+    return c.body(lines.map((line) => `${JSON.stringify(line)}\n`).join(""), 200, {
+      "content-type": "application/x-ndjson",
+    });
+  });
+
   const server: RunningServer = await listen(app, { port: 0, hostname: "127.0.0.1" });
   const fake: FakeRenderer = {
     url: server.url,
@@ -209,6 +287,11 @@ export async function startFakeRenderer({
     speechRequests,
     voices,
     lastRender: undefined,
+    partCalls,
+    get partDisconnects() {
+      return partDisconnects;
+    },
+    joins,
     renderStarted: () => started.promise,
     renderDisconnected: () => disconnected.promise,
     close: async () => {

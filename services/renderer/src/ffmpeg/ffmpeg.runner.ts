@@ -329,3 +329,28 @@ export async function measureIntegratedLoudness(filePath: string): Promise<numbe
   const match = summary.match(/I:\s+(-?\d+(?:\.\d+)?) LUFS/);
   return match ? Number(match[1]) : undefined;
 }
+
+/**
+ * Video packets (= frames for H.264 without field coding) of a file's first video stream, counted
+ * by reading the file (MPEG-TS has no frame count in a header). A chunk or a join must hold
+ * exactly the frames it was asked for.
+ */
+export async function countVideoFrames(filePath: string): Promise<number> {
+  const { stdout } = await execFileAsync(
+    "ffprobe",
+    [
+      "-v",
+      "error",
+      "-select_streams",
+      "v:0",
+      "-count_packets",
+      "-show_entries",
+      "stream=nb_read_packets",
+      "-of",
+      "csv=p=0",
+      filePath,
+    ],
+    { maxBuffer: 1024 * 1024 },
+  );
+  return Number.parseInt(stdout.trim(), 10);
+}

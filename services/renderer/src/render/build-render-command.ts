@@ -4,10 +4,13 @@ import {
   LOUDNESS_TARGET_LUFS,
   type Motion,
   type RenderRequest,
+  timelineFrames,
   VIDEO_BUFSIZE,
   VIDEO_MAXRATE,
 } from "@video-service/contracts";
 import { escapeFilterValue, formatSeconds } from "../ffmpeg/escape.ts";
+
+export { timelineFrames };
 
 /** Local files for every key of the request, in request order. */
 export interface RenderInputs {
@@ -52,15 +55,6 @@ function even(value: number): number {
   return Math.round(value / 2) * 2;
 }
 
-/** Frames of each scene and of the crossfade, whole frames so every offset lands on a frame. */
-export function timelineFrames(request: RenderRequest, fps: number) {
-  const sceneFrames = request.scenes.map((scene) => Math.max(1, Math.round(scene.duration * fps)));
-  const transitionFrames = request.scenes.length > 1 ? Math.round(request.transitionSeconds * fps) : 0;
-  const totalFrames =
-    sceneFrames.reduce((sum, frames) => sum + frames, 0) - (sceneFrames.length - 1) * transitionFrames;
-  return { sceneFrames, transitionFrames, totalFrames };
-}
-
 /**
  * One scene's chain. The still is decoded ONCE (a single-frame input), scaled and converted to
  * yuv420p (limited range, BT.709) once, and only then repeated with `loop`, so a static scene costs
@@ -73,19 +67,39 @@ export function timelineFrames(request: RenderRequest, fps: number) {
  * every frame (each change is a whole new picture for the encoder: 2-px steps gave 8.9 MB per
  * 10 s, 4-px steps 5.3 MB against 1.6 MB static).
  */
-function sceneChain(options: {
+export function sceneChain(options: {
   input: number;
   motion: Motion;
+  /** Frames this chain outputs. */
   frames: number;
   width: number;
   height: number;
   output: string;
   /** Keep the card's alpha (cards laid over a background) instead of an opaque frame. */
-  alpha: boolean;
+  alpha?: boolean;
+  /**
+   * A chunk render shows only part of a scene: the scene's first `skipFrames` frames are not
+   * output, and motion is computed over the whole scene (`motionFrames`), so every frame is the
+   * same as in the whole render. Defaults: 0 and `frames`.
+   */
+  skipFrames?: number;
+  motionFrames?: number;
 }): string {
-  const { input, motion, frames, width, height, output, alpha } = options;
-  // n is the frame number within the scene (crop and per-frame scale both expose it): 0 → 1.
-  const progress = `(n/${Math.max(1, frames - 1)})`;
+  const {
+    input,
+    motion,
+    frames,
+    width,
+    height,
+    output,
+    alpha = false,
+    skipFrames = 0,
+    motionFrames = frames,
+  } = options;
+  // n is the frame number within the chain (crop and per-frame scale both expose it); the motion
+  // runs 0 → 1 over the scene's frames, counted from the scene's own first frame.
+  const frameInScene = skipFrames > 0 ? `(n+${skipFrames})` : "n";
+  const progress = `(${frameInScene}/${Math.max(1, motionFrames - 1)})`;
   const colour = "out_color_matrix=bt709:out_range=tv";
   const repeat = `format=${alpha ? "yuva420p" : "yuv420p"},loop=loop=${frames - 1}:size=1:start=0,setpts=N/FRAME_RATE/TB`;
   const largeW = even(width * (1 + MOTION_MARGIN));
@@ -219,24 +233,9 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
       }),
     );
   });
-  let video = "s0";
-  if (request.scenes.length > 1 && transitionFrames > 0) {
-    let elapsedFrames = sceneFrames[0] as number;
-    for (let index = 1; index < request.scenes.length; index++) {
-      const offset = formatSeconds((elapsedFrames - transitionFrames) / fps);
-      const output = index === request.scenes.length - 1 ? "vx" : `x${index}`;
-      graph.push(
-        `[${video}][s${index}]xfade=transition=fade:duration=${formatSeconds(transitionFrames / fps)}:offset=${offset}[${output}]`,
-      );
-      video = output;
-      elapsedFrames += (sceneFrames[index] as number) - transitionFrames;
-    }
-  } else if (request.scenes.length > 1) {
-    graph.push(
-      `${request.scenes.map((_, index) => `[s${index}]`).join("")}concat=n=${request.scenes.length}:v=1:a=0[vx]`,
-    );
-    video = "vx";
-  }
+  const transitions = sceneTransitions({ sceneFrames, transitionFrames, fps });
+  graph.push(...transitions.graph);
+  let video = transitions.output;
   if (background) {
     graph.push(backgroundChain({ ...background, frames: totalFrames, fps, width, height, output: "bg" }));
     // The cards (transparent outside their panel, crossfading as before) over the moving background.
@@ -248,18 +247,80 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
     video = "vout";
   }
 
-  // Audio: every branch is 48 kHz stereo float before mixing.
+  graph.push(...audioGraph({ request, narrationBase, narrationInputs: inputs.narration.length, musicInput, duration }));
+
+  args.push(
+    ["-filter_complex_script", filterScriptPath],
+    ["-map", `[${video}]`],
+    ["-map", "[aout]"],
+    ...videoEncoderArgs(preset),
+    ...audioEncoderArgs(preset),
+    ["-frames:v", String(totalFrames)],
+    ["-t", duration],
+    ["-movflags", "+faststart"],
+    ["-progress", "pipe:1"],
+    [outputPath],
+  );
+  return { args: args.flat(), filterGraph: graph.join(";\n"), durationSeconds: totalFrames / fps, totalFrames };
+}
+
+/**
+ * The scene chains [s0]…[sN-1] joined into one stream: xfade chain (or concat when scenes cut).
+ * `sceneFrames` are the frames each chain outputs; the crossfade into scene i starts where the
+ * frames so far, minus one crossfade per join, end.
+ */
+export function sceneTransitions(options: { sceneFrames: readonly number[]; transitionFrames: number; fps: number }): {
+  graph: string[];
+  output: string;
+} {
+  const { sceneFrames, transitionFrames, fps } = options;
+  const graph: string[] = [];
+  let video = "s0";
+  if (sceneFrames.length > 1 && transitionFrames > 0) {
+    let elapsedFrames = sceneFrames[0] as number;
+    for (let index = 1; index < sceneFrames.length; index++) {
+      const offset = formatSeconds((elapsedFrames - transitionFrames) / fps);
+      const output = index === sceneFrames.length - 1 ? "vx" : `x${index}`;
+      graph.push(
+        `[${video}][s${index}]xfade=transition=fade:duration=${formatSeconds(transitionFrames / fps)}:offset=${offset}[${output}]`,
+      );
+      video = output;
+      elapsedFrames += (sceneFrames[index] as number) - transitionFrames;
+    }
+  } else if (sceneFrames.length > 1) {
+    graph.push(`${sceneFrames.map((_, index) => `[s${index}]`).join("")}concat=n=${sceneFrames.length}:v=1:a=0[vx]`);
+    video = "vx";
+  }
+  return { graph, output: video };
+}
+
+/**
+ * The whole audio graph, ending in [aout]: narration clips placed with adelay and mixed, music
+ * trimmed and ducked under the narration, loudness normalised, 48 kHz stereo. Every branch is
+ * 48 kHz stereo float before mixing.
+ */
+export function audioGraph(options: {
+  request: RenderRequest;
+  /** Input index of the first narration clip; the clips follow in request order. */
+  narrationBase: number;
+  narrationInputs: number;
+  musicInput: number | undefined;
+  /** The video's length, seconds, as formatted for filters. */
+  duration: string;
+}): string[] {
+  const { request, narrationBase, narrationInputs, musicInput, duration } = options;
+  const graph: string[] = [];
   const normalise = `aresample=${AUDIO_SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo`;
-  if (inputs.narration.length > 0) {
-    inputs.narration.forEach((_, index) => {
+  if (narrationInputs > 0) {
+    for (let index = 0; index < narrationInputs; index++) {
       const delayMs = Math.round((request.narration[index]?.start ?? 0) * 1000);
       graph.push(`[${narrationBase + index}:a]${normalise},adelay=delays=${delayMs}:all=1[n${index}]`);
-    });
+    }
     // normalize=0: clips rarely overlap, and amix must not scale each voice down by the input count.
     const mixed =
-      inputs.narration.length === 1
+      narrationInputs === 1
         ? "[n0]"
-        : `${inputs.narration.map((_, index) => `[n${index}]`).join("")}amix=inputs=${inputs.narration.length}:duration=longest:normalize=0,`;
+        : `${Array.from({ length: narrationInputs }, (_, index) => `[n${index}]`).join("")}amix=inputs=${narrationInputs}:duration=longest:normalize=0,`;
     graph.push(`${mixed}apad=whole_dur=${duration},atrim=end=${duration}[speech]`);
   } else {
     graph.push(`anullsrc=r=${AUDIO_SAMPLE_RATE}:cl=stereo,atrim=end=${duration}[speech]`);
@@ -268,7 +329,7 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
   if (musicInput !== undefined && request.music) {
     const volume = formatSeconds(request.music.volume);
     graph.push(`[${musicInput}:a]${normalise},volume=${volume},atrim=end=${duration}[music]`);
-    if (request.music.duck && inputs.narration.length > 0) {
+    if (request.music.duck && narrationInputs > 0) {
       graph.push("[speech]asplit=2[speechmix][speechkey]");
       graph.push(`[music][speechkey]sidechaincompress=${DUCKING}[ducked]`);
       graph.push("[speechmix][ducked]amix=inputs=2:duration=first:normalize=0[mixed]");
@@ -284,10 +345,12 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
     `[${audio}]loudnorm=I=${LOUDNESS_TARGET_LUFS}:TP=-1.5:LRA=11,aresample=${AUDIO_SAMPLE_RATE},aformat=sample_fmts=fltp:channel_layouts=stereo[aout]`,
   );
 
-  args.push(
-    ["-filter_complex_script", filterScriptPath],
-    ["-map", `[${video}]`],
-    ["-map", "[aout]"],
+  return graph;
+}
+
+/** The encoder settings of the format (the product's spec), identical for a whole render and every chunk. */
+export function videoEncoderArgs(preset: FormatSpec): string[][] {
+  return [
     ["-c:v", "libx264"],
     ["-preset", preset.preset],
     ["-crf", String(preset.crf)],
@@ -298,16 +361,15 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
     ["-colorspace", "bt709"],
     ["-color_primaries", "bt709"],
     ["-color_trc", "bt709"],
-    ["-r", String(fps)],
+    ["-r", String(preset.fps)],
+  ];
+}
+
+export function audioEncoderArgs(preset: FormatSpec): string[][] {
+  return [
     ["-c:a", "aac"],
     ["-b:a", preset.audioBitrate],
     ["-ar", String(AUDIO_SAMPLE_RATE)],
     ["-ac", "2"],
-    ["-frames:v", String(totalFrames)],
-    ["-t", duration],
-    ["-movflags", "+faststart"],
-    ["-progress", "pipe:1"],
-    [outputPath],
-  );
-  return { args: args.flat(), filterGraph: graph.join(";\n"), durationSeconds: totalFrames / fps, totalFrames };
+  ];
 }

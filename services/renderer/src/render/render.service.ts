@@ -7,7 +7,7 @@ import { isStorageUnavailable, ObjectNotFoundError, type ObjectStore } from "@vi
 import { withSpan } from "@video-service/telemetry";
 import { FFMPEG_PID_FILE, FfmpegError, runFfmpeg } from "../ffmpeg/ffmpeg.runner.ts";
 import { probe } from "../ffmpeg/probe.ts";
-import { buildRenderCommand, type RenderInputs, timelineFrames } from "./build-render-command.ts";
+import { buildRenderCommand, type RenderCommand, type RenderInputs, timelineFrames } from "./build-render-command.ts";
 import { buildAssDocument, buildCaptionEvents } from "./captions.ts";
 import { renderDirPrefix } from "./scratch.ts";
 
@@ -43,6 +43,14 @@ export function validateTimeline(request: RenderRequest, spec: FormatSpec): void
   }
 }
 
+/** The object keys a render reads (a RenderRequest has them all). */
+export interface RenderInputKeys {
+  scenes: readonly { imageKey: string }[];
+  narration: readonly { audioKey: string }[];
+  music?: { audioKey: string } | undefined;
+  background?: { key: string } | undefined;
+}
+
 /** A render's working directory with every input available as a local file. */
 export interface PreparedRender {
   workDir: string;
@@ -65,7 +73,8 @@ async function exists(filePath: string): Promise<boolean> {
  * A missing object is a 422 naming the key; the temp dir is removed on any failure.
  */
 export async function prepareRender(options: {
-  request: RenderRequest;
+  /** Only the keys are read: a chunk render or a join passes just the objects it needs. */
+  request: RenderInputKeys;
   store: ObjectStore;
   scratchDir: string;
 }): Promise<PreparedRender> {
@@ -122,7 +131,12 @@ export async function prepareRender(options: {
 }
 
 /** Why an output may not be uploaded, or an empty list. */
-export function checkRenderOutput(media: MediaInfo, spec: FormatSpec, expectedSeconds: number): string[] {
+export function checkRenderOutput(
+  media: MediaInfo,
+  spec: FormatSpec,
+  expectedSeconds: number,
+  { audio = true }: { audio?: boolean } = {},
+): string[] {
   const problems: string[] = [];
   if (media.video.codec !== "h264") problems.push(`video codec ${media.video.codec}, expected h264`);
   if (media.video.pixelFormat !== "yuv420p") problems.push(`pixel format ${media.video.pixelFormat}, expected yuv420p`);
@@ -131,7 +145,8 @@ export function checkRenderOutput(media: MediaInfo, spec: FormatSpec, expectedSe
     problems.push(`size ${media.video.width}x${media.video.height}, expected ${spec.width}x${spec.height}`);
   }
   if (Math.abs(media.video.fps - spec.fps) > 0.01) problems.push(`frame rate ${media.video.fps}, expected ${spec.fps}`);
-  if (media.audio?.codec !== "aac") problems.push(`audio codec ${media.audio?.codec ?? "none"}, expected aac`);
+  if (!audio && media.audio !== null) problems.push(`an audio stream (${media.audio.codec}), expected none`);
+  if (audio && media.audio?.codec !== "aac") problems.push(`audio codec ${media.audio?.codec ?? "none"}, expected aac`);
   if (media.audio && media.audio.sampleRate !== 48_000)
     problems.push(`sample rate ${media.audio.sampleRate}, expected 48000`);
   if (Math.abs(media.durationSeconds - expectedSeconds) > DURATION_TOLERANCE_SECONDS) {
@@ -147,6 +162,22 @@ export class RenderOutputError extends Error {
     super(`the rendered file failed validation: ${problems.join("; ")}`);
     this.problems = problems;
   }
+}
+
+/** Writes the whole timeline's captions (ASS) into the work dir; undefined when there is nothing to show. */
+export async function writeCaptionsFile(
+  request: RenderRequest,
+  spec: FormatSpec,
+  workDir: string,
+): Promise<string | undefined> {
+  if (buildCaptionEvents(request.captions.words, request.captions.mode).length === 0) return undefined;
+  const assPath = path.join(workDir, "captions.ass");
+  await writeFile(
+    assPath,
+    buildAssDocument({ words: request.captions.words, mode: request.captions.mode, layout: spec }),
+    "utf8",
+  );
+  return assPath;
 }
 
 /**
@@ -165,15 +196,7 @@ export async function executeRender(options: {
 }): Promise<Extract<RenderEvent, { type: "done" }>> {
   const { request, prepared, spec, store, logger, signal, onProgress } = options;
   const started = performance.now();
-  const hasCaptions = buildCaptionEvents(request.captions.words, request.captions.mode).length > 0;
-  const assPath = hasCaptions ? path.join(prepared.workDir, "captions.ass") : undefined;
-  if (assPath !== undefined) {
-    await writeFile(
-      assPath,
-      buildAssDocument({ words: request.captions.words, mode: request.captions.mode, layout: spec }),
-      "utf8",
-    );
-  }
+  const assPath = await writeCaptionsFile(request, spec, prepared.workDir);
   const outputPath = path.join(prepared.workDir, "output.mp4");
   const filterScriptPath = path.join(prepared.workDir, "graph.txt");
   const command = buildRenderCommand({
@@ -186,30 +209,17 @@ export async function executeRender(options: {
   });
   await writeFile(filterScriptPath, command.filterGraph, "utf8");
 
-  let reported = -1;
-  const ffmpegAttributes = {
-    "render.format": request.format,
-    "render.scenes": request.scenes.length,
-    "render.video_seconds": command.durationSeconds,
-  };
-  await withSpan("ffmpeg render", ffmpegAttributes, () =>
-    runFfmpeg({
-      args: command.args,
-      signal,
-      pidFile: path.join(prepared.workDir, FFMPEG_PID_FILE),
-      onProgress: (block) => {
-        // Video frames are the honest measure: FFmpeg's out_time follows the fastest stream, and
-        // the audio graph runs seconds ahead of the video encoder. out_time is the fallback.
-        const byFrames = block.frame !== undefined ? block.frame / command.totalFrames : undefined;
-        const byTime = block.outTimeSeconds !== undefined ? block.outTimeSeconds / command.durationSeconds : undefined;
-        const fraction = Math.min(1, Math.max(0, byFrames ?? byTime ?? 0));
-        const rounded = Math.floor(fraction * 1000) / 1000;
-        if (rounded <= reported) return;
-        reported = rounded;
-        onProgress({ type: "progress", progress: rounded, ...(block.fps !== undefined ? { fps: block.fps } : {}) });
-      },
-    }),
-  );
+  await runRenderCommand({
+    command,
+    spanAttributes: {
+      "render.format": request.format,
+      "render.scenes": request.scenes.length,
+      "render.video_seconds": command.durationSeconds,
+    },
+    signal,
+    pidFile: path.join(prepared.workDir, FFMPEG_PID_FILE),
+    onProgress,
+  });
   const renderSeconds = (performance.now() - started) / 1000;
 
   const media = await withSpan("ffprobe output", {}, () => probe(outputPath));
@@ -232,6 +242,42 @@ export async function executeRender(options: {
     "render finished",
   );
   return { type: "done", key: request.outputKey, media, elapsedSeconds };
+}
+
+/**
+ * Runs a built command under an "ffmpeg render" span, reporting progress as a fraction of the
+ * command's frames. Video frames are the honest measure: FFmpeg's out_time follows the fastest
+ * stream, and the audio graph runs seconds ahead of the video encoder. out_time is the fallback
+ * (and the measure of an audio-only command).
+ */
+export async function runRenderCommand(options: {
+  command: RenderCommand;
+  spanAttributes: Record<string, string | number>;
+  signal: AbortSignal;
+  /** Where FFmpeg's pid is written, so a renderer that restarts after a crash can kill an orphan. */
+  pidFile?: string | undefined;
+  onProgress: (event: Extract<RenderEvent, { type: "progress" }>) => void;
+}): Promise<void> {
+  const { command, signal, pidFile, onProgress } = options;
+  let reported = -1;
+  await withSpan("ffmpeg render", options.spanAttributes, () =>
+    runFfmpeg({
+      args: command.args,
+      signal,
+      ...(pidFile === undefined ? {} : { pidFile }),
+      onProgress: (block) => {
+        // Video frames are the honest measure: FFmpeg's out_time follows the fastest stream, and
+        // the audio graph runs seconds ahead of the video encoder. out_time is the fallback.
+        const byFrames = block.frame !== undefined ? block.frame / command.totalFrames : undefined;
+        const byTime = block.outTimeSeconds !== undefined ? block.outTimeSeconds / command.durationSeconds : undefined;
+        const fraction = Math.min(1, Math.max(0, byFrames ?? byTime ?? 0));
+        const rounded = Math.floor(fraction * 1000) / 1000;
+        if (rounded <= reported) return;
+        reported = rounded;
+        onProgress({ type: "progress", progress: rounded, ...(block.fps !== undefined ? { fps: block.fps } : {}) });
+      },
+    }),
+  );
 }
 
 /** The `error` line for a failed render: FFmpeg's own last words go in `detail`, argv only to the log. */

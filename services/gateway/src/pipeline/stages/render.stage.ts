@@ -1,4 +1,11 @@
-import { type Format, type MediaInfo, storageKeys } from "@video-service/contracts";
+import {
+  FORMATS,
+  type Format,
+  type MediaInfo,
+  renderRequestSchema,
+  storageKeys,
+  timelineFrames,
+} from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
 import type { CreateVideoRequest } from "../../api/video.schemas.ts";
 import { type MediaCredit, mediaCreditLines } from "../../media/media-choice.ts";
@@ -7,6 +14,7 @@ import { renderMediaFor } from "../../media/render-media.ts";
 import { buildTimeline, expectedVideoSeconds, type Script, type Story } from "../../script/index.ts";
 import type { RendererClient } from "../pipeline.types.ts";
 import type { SegmentNarration } from "./narration.stage.ts";
+import { type ChunkPolicy, chunkCount, chunkLayout, type RenderFlow, renderInChunks } from "./render-chunks.stage.ts";
 
 /**
  * The whole render's budget per format (the client's default per-call timeout is far too short
@@ -46,8 +54,16 @@ export async function renderVideo({
   library,
   signal,
   onProgress,
+  run = 1,
+  flow,
+  chunkPolicy,
 }: {
   jobId: string;
+  /** The job's run (chunk jobs of an older run are skipped). */
+  run?: number;
+  /** The video job as parent of chunk jobs; absent: never chunked. */
+  flow?: RenderFlow | undefined;
+  chunkPolicy?: ChunkPolicy | undefined;
   format: Format;
   script: Script;
   narrations: Record<string, SegmentNarration>;
@@ -84,7 +100,33 @@ export async function renderVideo({
     ...(media.music ? { music: media.music } : {}),
     ...(media.background ? { background: media.background } : {}),
   });
-  const done = await renderer.render(timeline, { signal, onProgress, timeoutMs: RENDER_TIMEOUT_MS[format] });
+  // Chunk parts do not draw a library background yet (it would have to be seeked and looped per
+  // chunk exactly as the whole render does): such videos render in one piece.
+  const chunks =
+    chunkPolicy && timeline.background === undefined
+      ? chunkCount({
+          videoSeconds:
+            timelineFrames(renderRequestSchema.parse(timeline), FORMATS[format].fps).totalFrames / FORMATS[format].fps,
+          policy: chunkPolicy,
+          requested: request.render?.chunks,
+        })
+      : 1;
+  const layout = chunks > 1 && flow ? chunkLayout(jobId, timeline, chunks) : undefined;
+  const done =
+    layout && flow && layout.ranges.length > 1
+      ? await renderInChunks({
+          jobId,
+          run,
+          timeline,
+          layout,
+          flow,
+          store,
+          renderer,
+          signal,
+          onProgress,
+          timeoutMs: RENDER_TIMEOUT_MS[format],
+        })
+      : await renderer.render(timeline, { signal, onProgress, timeoutMs: RENDER_TIMEOUT_MS[format] });
 
   const thumbnailKey = storageKeys.videoThumbnail(format, jobId);
   await store.put(thumbnailKey, await store.get(thumbnailCacheKey), { contentType: "image/jpeg" });

@@ -1,0 +1,44 @@
+/**
+ * A chunk worker in a process of its own, so that a test can kill it mid-part (SIGKILL: no drain,
+ * no lock release) the way a crashed task dies. Run with
+ * `node test/chunk-worker-process.ts '<json ChunkWorkerProcessOptions>'`; prints "ready" once it takes jobs.
+ */
+import { createRendererClient } from "@video-service/http-client";
+import { silentLogger } from "@video-service/logger";
+import { createLocalObjectStore } from "@video-service/object-store";
+import { Redis } from "ioredis";
+import { createChunkWorker } from "../src/chunk-worker.ts";
+import { createJobEvents } from "../src/jobs/job-events.ts";
+import { JobStore } from "../src/jobs/job-store.ts";
+
+export interface ChunkWorkerProcessOptions {
+  redisUrl: string;
+  queueName: string;
+  storageDir: string;
+  signingSecret: string;
+  publicBaseUrl: string;
+  rendererUrl: string;
+  internalToken: string;
+  concurrency: number;
+  lockDuration: number;
+  stalledInterval: number;
+}
+
+const options = JSON.parse(process.argv[2] ?? "{}") as ChunkWorkerProcessOptions;
+const redis = new Redis(options.redisUrl);
+await createChunkWorker({
+  redis,
+  videoQueueName: options.queueName,
+  concurrency: options.concurrency,
+  jobs: new JobStore({ redis }),
+  events: createJobEvents({ redis }),
+  store: createLocalObjectStore({
+    root: options.storageDir,
+    signingSecret: options.signingSecret,
+    publicBaseUrl: options.publicBaseUrl,
+  }),
+  renderer: createRendererClient({ baseUrl: options.rendererUrl, token: options.internalToken, retries: 0 }),
+  logger: silentLogger(),
+  stalledJobs: { lockDuration: options.lockDuration, stalledInterval: options.stalledInterval },
+});
+process.stdout.write("ready\n");
