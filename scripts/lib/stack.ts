@@ -23,6 +23,8 @@ export interface StackOptions {
   logLevel?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** How long each service may take to answer /healthz (default 30 s). */
+  healthTimeoutMs?: number;
   /** Called with each service's name when it is up. */
   onStarted?: (name: string, url: string) => void;
 }
@@ -36,8 +38,24 @@ export interface Stack {
   internalToken: string;
   storageDir: string;
   logDir: string;
+  /** The gateway's environment (another gateway process, say a worker-only one, can be started with it). */
+  gatewayEnv: Record<string, string>;
   /** Stops the services (SIGTERM, then SIGKILL after a grace period) and redis. */
   stop: () => Promise<void>;
+  /** The current process of a service (the fault tests kill it); its `exited` resolves when it is gone. */
+  process: (name: ServiceName) => ServiceProcess;
+  /** Starts a service again, same port and environment, after it stopped; resolves once it is healthy. */
+  restart: (name: ServiceName) => Promise<void>;
+  /** One more process of a service on its own port (a second gateway worker, say), stopped with the stack. */
+  startExtra: (name: ServiceName, env?: Record<string, string>) => Promise<ServiceProcess & { url: string }>;
+}
+
+export type ServiceName = "imagegen" | "renderer" | "gateway";
+
+export interface ServiceProcess {
+  pid: number | undefined;
+  kill: (signal: NodeJS.Signals) => void;
+  exited: Promise<void>;
 }
 
 export async function freePort(): Promise<number> {
@@ -71,7 +89,7 @@ function start(name: string, command: string, args: string[], env: Record<string
   return { name, process: child, exited };
 }
 
-async function waitHealthy(name: string, url: string, child: Child, logDir: string, timeoutMs = 30_000) {
+async function waitHealthy(name: string, url: string, child: Child, logDir: string, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.process.exitCode !== null) {
@@ -143,6 +161,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 
   const children: Child[] = [];
+  const current = new Map<string, Child>();
+  const launches = new Map<string, { port: number; env: Record<string, string> }>();
   const stop = async () => {
     // Gateway first (its worker stops calling the others), then the services, then redis.
     for (const child of [...children].reverse()) await stopChild(child, 15_000);
@@ -152,7 +172,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const redis = start(
       "redis",
       "redis-server",
-      ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir],
+      // AOF persistence (fsync every second, as BullMQ recommends): a crash of the machine or of
+      // redis-server loses at most the last second, not every job.
+      [
+        "--port",
+        String(redisPort),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--dir",
+        redisDir,
+      ].concat(["--appendfsync", "everysec"]),
       {},
       logDir,
     );
@@ -169,7 +202,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...(options.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint } : {}),
       ...options.env,
     };
-    const node = process.execPath;
     const services: [string, number, Record<string, string>][] = [
       ["imagegen", imagegenPort, {}],
       ["renderer", rendererPort, {}],
@@ -186,22 +218,62 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ],
     ];
     for (const [name, port, env] of services) {
-      const child = start(
-        name,
-        node,
-        [`services/${name}/src/main.ts`],
-        { ...common, ...env, PORT: String(port) },
-        logDir,
-      );
-      children.push(child);
-      const url = `http://127.0.0.1:${port}`;
-      await waitHealthy(name, `${url}/healthz`, child, logDir);
-      options.onStarted?.(name, url);
+      launches.set(name, { port, env: { ...common, ...env, PORT: String(port) } });
+      await launch(name, name);
     }
   } catch (error) {
     await stop();
     throw error;
   }
 
-  return { gatewayUrl, imagegenUrl, rendererUrl, redisUrl, apiKey, internalToken, storageDir, logDir, stop };
+  async function launch(name: string, logName: string, extraEnv: Record<string, string> = {}): Promise<Child> {
+    const spec = launches.get(name);
+    if (!spec) throw new Error(`no service named ${name}`);
+    const env = { ...spec.env, ...extraEnv };
+    const child = start(logName, process.execPath, [`services/${name}/src/main.ts`], env, logDir);
+    children.push(child);
+    const url = `http://127.0.0.1:${env.PORT}`;
+    await waitHealthy(logName, `${url}/healthz`, child, logDir, options.healthTimeoutMs);
+    if (logName === name) {
+      current.set(name, child);
+      options.onStarted?.(name, url);
+    }
+    return child;
+  }
+
+  const handle = (child: Child): ServiceProcess => ({
+    pid: child.process.pid,
+    kill: (signal) => void child.process.kill(signal),
+    exited: child.exited,
+  });
+
+  let extras = 0;
+  return {
+    gatewayUrl,
+    imagegenUrl,
+    rendererUrl,
+    redisUrl,
+    apiKey,
+    internalToken,
+    storageDir,
+    logDir,
+    gatewayEnv: Object.fromEntries(
+      Object.entries(launches.get("gateway")?.env ?? {}).filter(([key]) => key !== "PORT"),
+    ),
+    stop,
+    process: (name) => {
+      const child = current.get(name);
+      if (!child) throw new Error(`${name} is not running`);
+      return handle(child);
+    },
+    restart: async (name) => {
+      await launch(name, name);
+    },
+    startExtra: async (name, env = {}) => {
+      const port = await freePort();
+      extras += 1;
+      const child = await launch(name, `${name}-${extras}`, { ...env, PORT: String(port) });
+      return { ...handle(child), url: `http://127.0.0.1:${port}` };
+    },
+  };
 }

@@ -122,6 +122,17 @@ export interface ErrorLogger {
  * for example) become their problem; anything else is logged in full and answered with a generic
  * 500 so internals never leak.
  */
+/** Seconds a caller is asked to wait when a dependency of ours is unavailable. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Errors that say a dependency is down rather than that something is wrong (StorageUnavailableError
+ * of the object store) carry `unavailable: true`; they are answered 503 with Retry-After, not 500.
+ */
+function isUnavailable(err: unknown): err is Error & { unavailable: true } {
+  return err instanceof Error && (err as { unavailable?: unknown }).unavailable === true;
+}
+
 export function createErrorHandler(logger: ErrorLogger): ErrorHandler {
   return (err, c) => {
     const instance = c.req.path;
@@ -129,6 +140,13 @@ export function createErrorHandler(logger: ErrorLogger): ErrorHandler {
     if (err instanceof HTTPException) {
       const code = codeForStatus(err.status);
       return problemResponse(c, new AppError(code, err.message || undefined).toProblem(instance));
+    }
+    if (isUnavailable(err)) {
+      // A dependency of ours is down (storage, say): not a bug, and the caller may try again soon.
+      logger.error({ err, path: instance, method: c.req.method }, "a dependency is unavailable");
+      return problemResponse(c, new AppError("unavailable", err.message).toProblem(instance), {
+        "retry-after": String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+      });
     }
     logger.error({ err, path: instance, method: c.req.method }, "unhandled error");
     return problemResponse(

@@ -10,6 +10,13 @@ export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUSES.has(status);
 }
 
+/** Statuses that say the service (or what is behind it) cannot take the request now: busy, starting, down. */
+const UNAVAILABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
+
+export function isUnavailableStatus(status: number): boolean {
+  return UNAVAILABLE_STATUSES.has(status);
+}
+
 /** Retry-After as delta-seconds or an HTTP date, capped; undefined when absent, unusable or not honoured for the status. */
 export function retryAfterMs(status: number, header: string | null, now: number = Date.now()): number | undefined {
   if (!RETRY_AFTER_STATUSES.has(status) || header === null) return undefined;

@@ -1,8 +1,8 @@
 import { INTERNAL_TOKEN_HEADER } from "@video-service/contracts";
 import type { Problem } from "@video-service/errors";
-import { backoffDelayMs, sleep } from "@video-service/retry";
+import { type Deadline, retry, startDeadline } from "@video-service/retry";
 import type { z } from "zod";
-import { isRetryableStatus, retryAfterMs } from "./retry-policy.ts";
+import { isRetryableStatus, isUnavailableStatus, retryAfterMs } from "./retry-policy.ts";
 import { ServiceError } from "./service-error.ts";
 
 export interface ServiceClientOptions {
@@ -55,21 +55,7 @@ export function connect(service: string, options: ServiceClientOptions): Service
  * One attempt's abort signal: the caller's signal or the attempt's own deadline. The deadline can
  * be kept running past the attempt (render streams) and must then be disposed by the caller.
  */
-export interface Attempt {
-  readonly signal: AbortSignal;
-  timedOut(): boolean;
-  dispose(): void;
-}
-
-function startAttempt(callerSignal: AbortSignal | undefined, timeoutMs: number): Attempt {
-  const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(new DOMException("attempt timed out", "TimeoutError")), timeoutMs);
-  return {
-    signal: callerSignal ? AbortSignal.any([callerSignal, deadline.signal]) : deadline.signal,
-    timedOut: () => deadline.signal.aborted,
-    dispose: () => clearTimeout(timer),
-  };
-}
+export type Attempt = Deadline;
 
 export interface CallOptions<T> {
   method: "GET" | "POST";
@@ -99,46 +85,51 @@ export async function callService<T>(connection: ServiceConnection, options: Cal
   const retries = options.retries ?? connection.retries;
   const url = `${connection.baseUrl}${path}`;
 
-  for (let attemptNumber = 1; ; attemptNumber++) {
-    signal?.throwIfAborted();
-    const attempt = startAttempt(signal, timeoutMs);
-    let kept = false;
-    let failure: ServiceError;
-    const started = performance.now();
-    try {
-      const response = await connection.fetch(url, {
-        method,
-        headers: {
-          [INTERNAL_TOKEN_HEADER]: connection.token,
-          accept: options.accept ?? "application/json",
-          ...(options.body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-        signal: attempt.signal,
-      });
-      logger?.debug?.(
-        { service, method, path, status: response.status, attempt: attemptNumber, ms: elapsed(started) },
-        "service responded",
-      );
-      if (!response.ok) throw await errorFromResponse(service, response);
-      return await options.onSuccess(response, attempt, () => {
-        kept = true;
-      });
-    } catch (err) {
-      if (signal?.aborted) throw signal.reason;
-      failure = toServiceError(service, err, attempt, timeoutMs);
-    } finally {
-      if (!kept) attempt.dispose();
-    }
-
-    if (!failure.retryable || attemptNumber > retries) throw failure;
-    const delayMs = failure.retryAfterMs ?? backoffDelayMs(attemptNumber);
-    logger?.warn(
-      { service, method, path, attempt: attemptNumber, status: failure.status, delayMs, err: failure.message },
-      `retrying ${service} call`,
-    );
-    await sleep(delayMs, signal);
-  }
+  return retry(
+    async (attemptNumber) => {
+      const attempt = startDeadline(timeoutMs, signal, `${service} ${method} ${path}`);
+      let kept = false;
+      const started = performance.now();
+      try {
+        const response = await connection.fetch(url, {
+          method,
+          headers: {
+            [INTERNAL_TOKEN_HEADER]: connection.token,
+            accept: options.accept ?? "application/json",
+            ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+          signal: attempt.signal,
+        });
+        logger?.debug?.(
+          { service, method, path, status: response.status, attempt: attemptNumber, ms: elapsed(started) },
+          "service responded",
+        );
+        if (!response.ok) throw await errorFromResponse(service, response);
+        return await options.onSuccess(response, attempt, () => {
+          kept = true;
+        });
+      } catch (err) {
+        if (signal?.aborted) throw signal.reason;
+        throw toServiceError(service, err, attempt, timeoutMs);
+      } finally {
+        if (!kept) attempt.dispose();
+      }
+    },
+    {
+      retries,
+      signal,
+      classify: (err) =>
+        err instanceof ServiceError && err.retryable ? { retry: true, delayMs: err.retryAfterMs } : { retry: false },
+      onRetry: ({ attempt, delayMs, error }) => {
+        const failure = error as ServiceError;
+        logger?.warn(
+          { service, method, path, attempt, status: failure.status, delayMs, err: failure.message },
+          `retrying ${service} call`,
+        );
+      },
+    },
+  );
 }
 
 function elapsed(started: number): number {
@@ -149,10 +140,21 @@ function elapsed(started: number): number {
 export function toServiceError(service: string, err: unknown, attempt: Attempt, timeoutMs: number): ServiceError {
   if (err instanceof ServiceError) return err;
   if (attempt.timedOut()) {
-    return new ServiceError({ service, message: `${service} did not answer within ${timeoutMs} ms`, retryable: true });
+    return new ServiceError({
+      service,
+      message: `${service} did not answer within ${timeoutMs} ms`,
+      retryable: true,
+      unavailable: true,
+    });
   }
   const reason = err instanceof Error ? describeNetworkError(err) : String(err);
-  return new ServiceError({ service, message: `${service} unreachable: ${reason}`, retryable: true, cause: err });
+  return new ServiceError({
+    service,
+    message: `${service} unreachable: ${reason}`,
+    retryable: true,
+    unavailable: true,
+    cause: err,
+  });
 }
 
 /** undici reports "fetch failed" with the useful part (ECONNREFUSED, "other side closed") in the cause. */
@@ -177,6 +179,7 @@ async function errorFromResponse(service: string, response: Response): Promise<S
     status,
     problem,
     retryable: isRetryableStatus(status),
+    unavailable: isUnavailableStatus(status),
     retryAfterMs: retryAfterMs(status, response.headers.get("retry-after")),
   });
 }

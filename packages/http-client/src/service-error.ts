@@ -14,6 +14,11 @@ export class ServiceError extends Error {
   /** The problem+json the service answered with, when it did. */
   readonly problem: Problem | undefined;
   readonly retryable: boolean;
+  /**
+   * The service could not take the call at all (refused connection, no answer in time, 429/502/503/504):
+   * the request was not at fault, so a job waits for the service instead of spending an attempt.
+   */
+  readonly unavailable: boolean;
   /** What the service asked for in Retry-After (already capped), when it did. */
   readonly retryAfterMs: number | undefined;
 
@@ -23,6 +28,7 @@ export class ServiceError extends Error {
     status,
     problem,
     retryable,
+    unavailable = false,
     retryAfterMs,
     cause,
   }: {
@@ -31,6 +37,7 @@ export class ServiceError extends Error {
     status?: number | undefined;
     problem?: Problem | undefined;
     retryable: boolean;
+    unavailable?: boolean;
     retryAfterMs?: number | undefined;
     cause?: unknown;
   }) {
@@ -39,6 +46,7 @@ export class ServiceError extends Error {
     this.status = status;
     this.problem = problem;
     this.retryable = retryable;
+    this.unavailable = unavailable;
     this.retryAfterMs = retryAfterMs;
   }
 }

@@ -19,8 +19,10 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
+import { retry } from "@video-service/retry";
 import { assertDirectoryPrefix, assertListPrefix, assertObjectKey, assertRange } from "./keys.ts";
 import { InvalidRangeError, type ObjectInfo, ObjectNotFoundError, type ObjectStore } from "./object-store.ts";
+import { isTransientSdkError, StorageUnavailableError } from "./storage-errors.ts";
 
 export interface S3ObjectStoreOptions {
   bucket: string;
@@ -39,13 +41,23 @@ export interface S3ObjectStoreOptions {
   partSizeBytes?: number;
   /** Keys per ListObjectsV2 page (MaxKeys). Default 1000, S3's maximum. */
   listPageSize?: number;
+  /**
+   * Deadline of one call (the SDK's own retries included) for everything but file transfers, which
+   * are bounded by the socket's idle timeout instead (a large upload may take minutes). Default 30 s.
+   */
+  operationTimeoutMs?: number;
+  /** A connection must open within this, and a socket may stay silent at most `idleTimeoutMs`. */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 const MIB = 1024 * 1024;
 /** S3 allows at most 10,000 parts per upload. */
 const MAX_PARTS = 10_000;
 /** The SDK never retries a request whose body is a stream, so file uploads retry here, reopening the file. */
-const FILE_UPLOAD_ATTEMPTS = 3;
+const FILE_UPLOAD_RETRIES = 2;
+/** A file transfer's whole budget: generous, since the idle timeout catches a stalled one much sooner. */
+const FILE_TRANSFER_TIMEOUT_MS = 30 * 60_000;
 /** DeleteObject calls in flight at once during deletePrefix(). */
 const DELETE_CONCURRENCY = 8;
 
@@ -66,19 +78,48 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
       ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      // The SDK's standard retry mode (3 attempts, backoff with jitter, S3's own throttling codes) is
+      // kept: it is bounded, and it knows S3's retryable errors better than a generic rule would.
+      maxAttempts: 3,
+      requestHandler: {
+        connectionTimeout: options.connectTimeoutMs ?? 5_000,
+        socketTimeout: options.idleTimeoutMs ?? 30_000,
+      },
     });
+  const operationTimeoutMs = options.operationTimeoutMs ?? 30_000;
+  /**
+   * Every call goes through here: a deadline (an abort signal, which the SDK passes to the socket)
+   * and transient failures reported as StorageUnavailableError, so callers can wait them out.
+   */
+  const send = async <T>(
+    operation: string,
+    call: (abortSignal: AbortSignal) => Promise<T>,
+    timeoutMs = operationTimeoutMs,
+  ): Promise<T> => {
+    const abortSignal = AbortSignal.timeout(timeoutMs);
+    try {
+      return await call(abortSignal);
+    } catch (err) {
+      if (abortSignal.aborted || isTransientSdkError(err)) throw new StorageUnavailableError(operation, err);
+      throw err;
+    }
+  };
   const multipartThreshold = options.multipartThresholdBytes ?? 256 * MIB;
   const configuredPartSize = Math.max(options.partSizeBytes ?? 64 * MIB, 5 * MIB);
   const listPageSize = options.listPageSize ?? 1000;
 
   const getObject = async (key: string, range?: { start: number; end?: number }) => {
     try {
-      const response = await client.send(
-        new GetObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ""}` }),
-        }),
+      const response = await send(`GET ${key}`, (abortSignal) =>
+        client.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ...(range === undefined ? {} : { Range: `bytes=${range.start}-${range.end ?? ""}` }),
+          }),
+          // The deadline covers the answer's headers; the body is bounded by the idle timeout.
+          { abortSignal },
+        ),
       );
       if (!(response.Body instanceof Readable)) throw new Error(`S3 GetObject returned no stream for ${key}`);
       return { body: response.Body, contentType: response.ContentType };
@@ -90,7 +131,7 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
   };
 
   const uploadSingle = async (key: string, filePath: string, size: number, contentType: string | undefined) => {
-    await retryFileUpload(() =>
+    await retryFileUpload(`PUT ${key}`, (abortSignal) =>
       client.send(
         new PutObjectCommand({
           Bucket: bucket,
@@ -99,25 +140,29 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
           ContentLength: size,
           ...(contentType === undefined ? {} : { ContentType: contentType }),
         }),
+        { abortSignal },
       ),
     );
   };
 
   const uploadMultipart = async (key: string, filePath: string, size: number, contentType: string | undefined) => {
     const partSize = Math.max(configuredPartSize, Math.ceil(size / MAX_PARTS));
-    const { UploadId } = await client.send(
-      new CreateMultipartUploadCommand({
-        Bucket: bucket,
-        Key: key,
-        ...(contentType === undefined ? {} : { ContentType: contentType }),
-      }),
+    const { UploadId } = await send(`multipart upload of ${key}`, (abortSignal) =>
+      client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(contentType === undefined ? {} : { ContentType: contentType }),
+        }),
+        { abortSignal },
+      ),
     );
     if (UploadId === undefined) throw new Error(`S3 CreateMultipartUpload returned no UploadId for ${key}`);
     try {
       const parts: { ETag: string; PartNumber: number }[] = [];
       for (let offset = 0, partNumber = 1; offset < size; offset += partSize, partNumber++) {
         const end = Math.min(offset + partSize, size) - 1;
-        const { ETag } = await retryFileUpload(() =>
+        const { ETag } = await retryFileUpload(`part ${partNumber} of ${key}`, (abortSignal) =>
           client.send(
             new UploadPartCommand({
               Bucket: bucket,
@@ -127,17 +172,23 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
               Body: createReadStream(filePath, { start: offset, end }),
               ContentLength: end - offset + 1,
             }),
+            { abortSignal },
           ),
         );
         if (ETag === undefined) throw new Error(`S3 UploadPart returned no ETag for ${key} part ${partNumber}`);
         parts.push({ ETag, PartNumber: partNumber });
       }
-      await client.send(
-        new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+      await send(`completing the upload of ${key}`, (abortSignal) =>
+        client.send(
+          new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }),
+          { abortSignal },
+        ),
       );
     } catch (err) {
       // Parts of an abandoned upload are billed until aborted (the bucket's lifecycle rule is the backstop).
-      await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId })).catch(() => {});
+      await send(`aborting the upload of ${key}`, (abortSignal) =>
+        client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }), { abortSignal }),
+      ).catch(() => {});
       throw err;
     }
   };
@@ -145,13 +196,16 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
   const listAll = async function* (prefix: string): AsyncGenerator<ObjectInfo> {
     let ContinuationToken: string | undefined;
     do {
-      const page = await client.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: prefix,
-          MaxKeys: listPageSize,
-          ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
-        }),
+      const page = await send(`listing ${prefix}`, (abortSignal) =>
+        client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            MaxKeys: listPageSize,
+            ...(ContinuationToken === undefined ? {} : { ContinuationToken }),
+          }),
+          { abortSignal },
+        ),
       );
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) yield { key: object.Key, size: object.Size ?? 0 };
@@ -164,14 +218,17 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     async put(key, body, putOptions) {
       assertObjectKey(key);
       const data = typeof body === "string" ? Buffer.from(body, "utf8") : body;
-      await client.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: data,
-          ContentLength: data.byteLength,
-          ...(putOptions?.contentType === undefined ? {} : { ContentType: putOptions.contentType }),
-        }),
+      await send(`PUT ${key}`, (abortSignal) =>
+        client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: data,
+            ContentLength: data.byteLength,
+            ...(putOptions?.contentType === undefined ? {} : { ContentType: putOptions.contentType }),
+          }),
+          { abortSignal },
+        ),
       );
     },
 
@@ -216,7 +273,9 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     async head(key) {
       assertObjectKey(key);
       try {
-        const response = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        const response = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
+          abortSignal: AbortSignal.timeout(operationTimeoutMs),
+        });
         return {
           key,
           size: response.ContentLength ?? 0,
@@ -224,13 +283,16 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
         };
       } catch (err) {
         if (isNotFound(err)) return undefined;
+        if (isTransientSdkError(err)) throw new StorageUnavailableError(`HEAD ${key}`, err);
         throw err;
       }
     },
 
     async delete(key) {
       assertObjectKey(key);
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+      await send(`DELETE ${key}`, (abortSignal) =>
+        client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal }),
+      );
     },
 
     async deletePrefix(prefix) {
@@ -240,7 +302,13 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
       let count = 0;
       let batch: string[] = [];
       const flush = async () => {
-        await Promise.all(batch.map((Key) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key }))));
+        await Promise.all(
+          batch.map((Key) =>
+            send(`DELETE ${Key}`, (abortSignal) =>
+              client.send(new DeleteObjectCommand({ Bucket: bucket, Key }), { abortSignal }),
+            ),
+          ),
+        );
         count += batch.length;
         batch = [];
       };
@@ -275,7 +343,9 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
     },
 
     async ping() {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      await send(`HEAD bucket ${bucket}`, (abortSignal) =>
+        client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal }),
+      );
     },
   };
 }
@@ -298,21 +368,24 @@ function isNotFound(err: unknown): boolean {
   return statusOf(err) === 404 && name !== "NoSuchBucket";
 }
 
-/** Network failures (no HTTP status), throttling and 5xx are worth another attempt. */
-function isRetryableUploadError(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  if ((err as SdkErrorShape).$retryable) return true;
-  const status = statusOf(err);
-  return status === undefined || status === 429 || status >= 500;
-}
-
-async function retryFileUpload<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let attemptNumber = 1; ; attemptNumber++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (attemptNumber >= FILE_UPLOAD_ATTEMPTS || !isRetryableUploadError(err)) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 200 * 2 ** attemptNumber));
-    }
-  }
+/**
+ * A file upload with a few retries of its own (the SDK cannot replay a stream; the file is reopened),
+ * through the shared retry loop, under the file-transfer deadline.
+ */
+function retryFileUpload<T>(operation: string, attempt: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  return retry(
+    async () => {
+      const abortSignal = AbortSignal.timeout(FILE_TRANSFER_TIMEOUT_MS);
+      try {
+        return await attempt(abortSignal);
+      } catch (err) {
+        if (abortSignal.aborted || isTransientSdkError(err)) throw new StorageUnavailableError(operation, err);
+        throw err;
+      }
+    },
+    {
+      retries: FILE_UPLOAD_RETRIES,
+      classify: (err) => ({ retry: err instanceof StorageUnavailableError }),
+    },
+  );
 }

@@ -76,6 +76,25 @@ describe("retry", () => {
     expect(calls).toBe(3);
   });
 
+  it("sleeps through the injected sleep, with the server's wait capped at maxDelayMs", async () => {
+    const slept: number[] = [];
+    const value = await retry(
+      async (n) => {
+        if (n < 3) throw new Error("busy");
+        return n;
+      },
+      {
+        classify: () => ({ retry: true, delayMs: 90_000 }),
+        maxDelayMs: 1000,
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+      },
+    );
+    expect(value).toBe(3);
+    expect(slept).toEqual([1000, 1000]);
+  });
+
   it("rejects with the signal's reason during a wait", async () => {
     const controller = new AbortController();
     const pending = retry(

@@ -24,6 +24,8 @@ export interface RetryOptions extends BackoffOptions {
   maxDelayMs?: number;
   onRetry?: (info: RetryInfo) => void;
   now?: () => number;
+  /** How a wait is slept (tests record waits instead); must reject when the signal aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 const RETRY_ALWAYS = (): RetryDecision => ({ retry: true });
@@ -36,6 +38,7 @@ const RETRY_ALWAYS = (): RetryDecision => ({ retry: true });
 export async function retry<T>(attempt: (attemptNumber: number) => Promise<T>, options: RetryOptions = {}): Promise<T> {
   const { retries = 3, deadlineMs, signal, classify = RETRY_ALWAYS, maxDelayMs = 30_000, onRetry } = options;
   const now = options.now ?? Date.now;
+  const wait = options.sleep ?? sleep;
   const started = now();
   for (let attemptNumber = 1; ; attemptNumber++) {
     signal?.throwIfAborted();
@@ -49,7 +52,7 @@ export async function retry<T>(attempt: (attemptNumber: number) => Promise<T>, o
       const delayMs = Math.min(maxDelayMs, decision.delayMs ?? backoffDelayMs(attemptNumber, options));
       if (deadlineMs !== undefined && now() + delayMs - started >= deadlineMs) throw error;
       onRetry?.({ attempt: attemptNumber, delayMs, error });
-      await sleep(delayMs, signal);
+      await wait(delayMs, signal);
     }
   }
 }

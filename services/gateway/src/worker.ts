@@ -2,9 +2,17 @@ import { withParentCarrier, withSpan } from "@video-service/telemetry";
 import { DelayedError, type Job, UnrecoverableError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
+import { monitorDependencies } from "./jobs/dependency-monitor.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
+import { createJobReconciler } from "./jobs/job-reconciler.ts";
 import { isTerminal, type JobRecord } from "./jobs/job-store.ts";
 import { DeferredError } from "./pipeline/deferred-error.ts";
+import {
+  type DependencyWaitPolicy,
+  type DependencyWaitState,
+  decideDependencyWait,
+  unavailableDependency,
+} from "./pipeline/dependency-wait.ts";
 import { toJobError } from "./pipeline/job-error.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.types.ts";
 import { DrainingError, runPipeline, StageError } from "./pipeline/run-pipeline.ts";
@@ -20,12 +28,27 @@ export interface WorkerDeps extends PipelineDeps {
   sweepIntervalMs?: number;
   /** BullMQ's stalled-job timings (BullMQ's defaults otherwise); the tests shorten them to simulate a crash. */
   stalledJobs?: Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount">;
+  /** How long a job waits for an unavailable dependency, and its longest pause (default 30 min, 30 s). */
+  dependencyWait?: DependencyWaitPolicy;
+  /** How often imagegen, the renderer and storage are checked (default 5 s); no job is taken while one is down. */
+  dependencyCheckIntervalMs?: number;
+  /** At close, how long a running stage may finish before the job is handed back (default 5 s). */
+  drainGraceMs?: number;
+  /** How often "running" records are reconciled with the queue (default one minute). */
+  reconcileIntervalMs?: number;
 }
 
 export interface VideoWorker {
-  /** Stops taking jobs, lets the running stage finish (later stages go back to the queue), then closes. */
+  /**
+   * Stops taking jobs; a running stage may finish within the drain grace, then running jobs are
+   * aborted and handed back to the queue (no attempt spent) for another worker to resume.
+   */
   close(): Promise<void>;
+  /** Checks the "running" records against the queue now (also done periodically). */
+  reconcile(): Promise<{ requeued: string[]; failed: string[] }>;
 }
+
+const DEFAULT_DEPENDENCY_WAIT: DependencyWaitPolicy = { maxWaitMs: 30 * 60_000, maxBackoffMs: 30_000 };
 
 /**
  * The BullMQ worker that runs video jobs. One job's whole run is a "video.job" span, child of the
@@ -64,9 +87,40 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       await bullJob.moveToDelayed(Date.now() + cause.delayMs, token);
       throw new DelayedError(cause.message);
     }
-    const error = toJobError(cause, stage);
+    const unavailable = unavailableDependency(cause);
+    let dependencyGaveUp: ReturnType<typeof decideDependencyWait> | undefined;
+    if (unavailable) {
+      // Not the job's fault either: wait for the dependency without spending an attempt, up to the deadline.
+      const data = bullJob.data as JobPayload<"renderVideo"> & { dependencyWait?: DependencyWaitState };
+      const decision = decideDependencyWait({
+        unavailable,
+        stage,
+        previous: data.dependencyWait,
+        policy: deps.dependencyWait ?? DEFAULT_DEPENDENCY_WAIT,
+        now: Date.now(),
+      });
+      if (decision.wait) {
+        await bullJob.updateData({ ...data, dependencyWait: decision.state });
+        await jobs.transition({ id: record.id, from: ["running"], to: "queued", set: { error: decision.error } });
+        await events.publish(record.id, { type: "status", status: "queued" });
+        logger.warn(
+          {
+            jobId: record.id,
+            stage,
+            dependency: unavailable.dependency,
+            delayMs: decision.delayMs,
+            err: unavailable.detail,
+          },
+          "video job waits for a dependency",
+        );
+        await bullJob.moveToDelayed(Date.now() + decision.delayMs, token);
+        throw new DelayedError(decision.error.title);
+      }
+      dependencyGaveUp = decision;
+    }
+    const error = dependencyGaveUp?.error ?? toJobError(cause, stage);
     const attempts = bullJob.opts.attempts ?? 1;
-    const final = !error.retryable || bullJob.attemptsMade + 1 >= attempts;
+    const final = dependencyGaveUp !== undefined || !error.retryable || bullJob.attemptsMade + 1 >= attempts;
     logger.warn(
       { jobId: record.id, stage, err: cause, attempt: bullJob.attemptsMade + 1, attempts, final },
       "video job failed",
@@ -136,7 +190,9 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
         return;
       }
       if (!current) return;
-      await finishFailed(current, err, bullJob, token);
+      // Aborted by the shutdown: whatever the stage threw, the job goes back to the queue.
+      const reason: unknown = signal.reason;
+      await finishFailed(current, signal.aborted && reason instanceof DrainingError ? reason : err, bullJob, token);
     }
   };
 
@@ -149,6 +205,33 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     ...deps.stalledJobs,
   });
 
+  /** A job that stopped outside its processor (BullMQ gave it up, or its worker died): failed, stage ended, webhook told. */
+  const failStoppedJob = async (id: string, detail: string) => {
+    const record = await jobs.get(id);
+    if (!record || isTerminal(record.status)) return;
+    const error = { stage: record.stage, title: "The job stopped", detail, retryable: true };
+    // The stage the dead worker was running ends first, so no reader of a failed job sees it "running".
+    const state = record.stage ? record.stages[record.stage] : undefined;
+    const stageEnded = record.stage !== null && state?.status === "running";
+    if (record.stage && state && stageEnded) {
+      const finishedAt = new Date();
+      const startedAt = state.startedAt ? Date.parse(state.startedAt) : finishedAt.getTime();
+      await jobs.setStageState(record.id, record.stage, {
+        ...state,
+        status: "failed",
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - startedAt,
+      });
+    }
+    const failed = await jobs.transition({ id: record.id, from: ["queued", "running"], to: "failed", set: { error } });
+    if (!failed.ok) return;
+    if (record.stage && stageEnded)
+      await events.publish(record.id, { type: "stage", stage: record.stage, status: "failed" });
+    await events.publish(record.id, { type: "status", status: "failed" });
+    await jobs.scheduleTempCleanup(record.id, new Date(Date.now() + deps.failedRetentionSeconds * 1000));
+    await notifyWebhook({ ...deps, jobId: record.id });
+  };
+
   // When BullMQ gives up on a job on its own (stalled too often, or a failure outside the
   // processor), the record must not stay "running" forever.
   worker.on("failed", (bullJob, err) => {
@@ -158,32 +241,8 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       const parsed = jobCatalog.renderVideo.schema.safeParse(bullJob.data);
       if (!parsed.success) return;
       const record = await jobs.get(parsed.data.videoId);
-      if (!record || record.run !== parsed.data.run || isTerminal(record.status)) return;
-      const error = { stage: record.stage, title: "The job stopped", detail: err.message, retryable: true };
-      const failed = await jobs.transition({
-        id: record.id,
-        from: ["queued", "running"],
-        to: "failed",
-        set: { error },
-      });
-      if (failed.ok) {
-        // The stage the dead worker was running ends too: no stage of a failed job reads "running".
-        const state = record.stage ? record.stages[record.stage] : undefined;
-        if (record.stage && state?.status === "running") {
-          const finishedAt = new Date();
-          const startedAt = state.startedAt ? Date.parse(state.startedAt) : finishedAt.getTime();
-          await jobs.setStageState(record.id, record.stage, {
-            ...state,
-            status: "failed",
-            finishedAt: finishedAt.toISOString(),
-            durationMs: finishedAt.getTime() - startedAt,
-          });
-          await events.publish(record.id, { type: "stage", stage: record.stage, status: "failed" });
-        }
-        await events.publish(record.id, { type: "status", status: "failed" });
-        await jobs.scheduleTempCleanup(record.id, new Date(Date.now() + deps.failedRetentionSeconds * 1000));
-        await notifyWebhook({ ...deps, jobId: record.id });
-      }
+      if (!record || record.run !== parsed.data.run) return;
+      await failStoppedJob(record.id, err.message);
     })().catch((failure: unknown) => logger.error({ err: failure }, "could not record a failed job"));
   });
   worker.on("error", (err) => logger.error({ err }, "queue worker error"));
@@ -198,13 +257,59 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
   }, deps.sweepIntervalMs ?? 60_000);
   sweep.unref();
 
+  // No new job while imagegen, the renderer or storage is down: it could only wait or fail.
+  const monitor = monitorDependencies({
+    checks: [
+      { name: "imagegen", check: (signal) => deps.imagegen.ready({ signal }) },
+      { name: "renderer", check: (signal) => deps.renderer.ready({ signal }) },
+      { name: "storage", check: () => store.ping() },
+    ],
+    intervalMs: deps.dependencyCheckIntervalMs ?? 5000,
+    logger,
+    onChange: (ready) => {
+      if (draining) return;
+      if (ready) worker.resume();
+      else void worker.pause(true).catch((err: unknown) => logger.warn({ err }, "could not pause the worker"));
+    },
+  });
+  void monitor.checkNow();
+
+  const reconciler = createJobReconciler({
+    connection: deps.redis,
+    queueName: deps.queueName,
+    jobs,
+    logger,
+    onFailed: failStoppedJob,
+  });
+  const reconcile = setInterval(() => {
+    void reconciler.reconcile().catch((err: unknown) => logger.warn({ err }, "reconciling running jobs failed"));
+  }, deps.reconcileIntervalMs ?? 60_000);
+  reconcile.unref();
+
   return {
     async close() {
       draining = true;
       clearInterval(sweep);
-      await worker.close();
+      clearInterval(reconcile);
+      monitor.stop();
+      const closed = worker.close();
+      // A running stage may finish within the grace (the job then parks at the next stage boundary);
+      // a long one (a render) is aborted and its job handed back for another worker to resume.
+      const finished = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deps.drainGraceMs ?? 5000).unref()),
+      ]);
+      if (!finished) {
+        for (const [id, controller] of running) {
+          logger.info({ jobId: id }, "handing the running job back to the queue");
+          controller.abort(new DrainingError("the worker is shutting down; the job resumes on another worker"));
+        }
+      }
+      await closed;
+      await reconciler.close();
       await unsubscribeCancel();
       await connection.quit().catch(() => connection.disconnect());
     },
+    reconcile: () => reconciler.reconcile(),
   };
 }

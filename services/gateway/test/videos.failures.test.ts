@@ -1,9 +1,7 @@
-import { createHmac } from "node:crypto";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, textStory } from "./harness.ts";
+import { type Harness, startHarness, TEST_WEBHOOK_SECRET, textStory } from "./harness.ts";
+import { startWebhookReceiver, verifyStandardWebhook } from "./webhook-receiver.ts";
 
 interface JobBody {
   id: string;
@@ -14,38 +12,15 @@ interface JobBody {
   outputs?: unknown;
 }
 
-/** A webhook receiver on a real port that records what it is sent. */
-async function startWebhookReceiver() {
-  const received: { body: string; signature: string | undefined }[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString("utf8");
-    });
-    req.on("end", () => {
-      received.push({ body, signature: req.headers["x-signature"] as string | undefined });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe("video jobs: cancel, failure, retry", () => {
-  const deliveriesFor = (id: string) =>
-    hook.received
-      .map((delivery) => JSON.parse(delivery.body) as { id: string; status: string; outputs: unknown })
-      .filter((payload) => payload.id === id);
+  const deliveriesFor = (id: string) => hook.for(id).map((delivery) => delivery.event.data);
   let h: Harness;
   let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
   beforeAll(async () => {
     // Two BullMQ attempts: a transient failure is retried once before the job fails.
-    h = await startHarness({ env: { JOB_ATTEMPTS: "2" } });
+    h = await startHarness({
+      env: { JOB_ATTEMPTS: "2", DEPENDENCY_WAIT_MS: "1500", DEPENDENCY_BACKOFF_MAX_MS: "100" },
+    });
     hook = await startWebhookReceiver();
   });
   afterAll(async () => {
@@ -77,14 +52,11 @@ describe("video jobs: cancel, failure, retry", () => {
     expect(streamed).toMatch(/event: status\ndata: \{"type":"status","status":"cancelled"\}/);
     await expect.poll(() => h.store.list(`audio/temp/${created.id}/`)).toEqual([]);
 
-    // The webhook tells how it ended, signed with the webhook secret.
-    await expect.poll(() => hook.received.length).toBeGreaterThan(0);
-    const delivery = hook.received.find((d) => (JSON.parse(d.body) as { id: string }).id === created.id);
-    expect(JSON.parse(delivery?.body ?? "{}")).toMatchObject({ id: created.id, status: "cancelled" });
-    const expected = `sha256=${createHmac("sha256", "test-webhook-secret-0123")
-      .update(delivery?.body ?? "")
-      .digest("hex")}`;
-    expect(delivery?.signature).toBe(expected);
+    // The webhook tells how it ended, signed the Standard Webhooks way with the webhook secret.
+    await expect.poll(() => hook.for(created.id).length).toBeGreaterThan(0);
+    const [delivery] = hook.for(created.id);
+    expect(delivery?.event).toMatchObject({ type: "video.cancelled", data: { id: created.id, status: "cancelled" } });
+    expect(verifyStandardWebhook(TEST_WEBHOOK_SECRET, delivery?.headers ?? {}, delivery?.body ?? "")).toBeUndefined();
 
     // Cancelling again is harmless; a finished job cannot be cancelled.
     expect((await h.call("DELETE", `/v1/videos/${created.id}`)).status).toBe(200);
@@ -139,23 +111,32 @@ describe("video jobs: cancel, failure, retry", () => {
     expect((await h.app.request(success.outputs.video.url)).status).toBe(200);
   });
 
-  it("retries a transient failure (a 502 from the renderer) with BullMQ before giving up", async () => {
+  it("waits for a renderer that answers 502 without spending attempts, and fails clearly after DEPENDENCY_WAIT_MS", async () => {
     h.renderer.behaviour.render = "ok";
-    // The client's own retry (1) also meets a 502: the first BullMQ attempt fails, the second succeeds.
-    h.renderer.behaviour.unavailableRenders = 2;
+    // Each run's call and the client's own retry (1) meet a 502: three runs of the stage, none of them
+    // spends one of the job's two attempts (the old behaviour failed this job).
+    h.renderer.behaviour.unavailableRenders = 4;
     const created = (await (await h.call("POST", "/v1/videos", textStory("Transient"))).json()) as { id: string };
+    // While it waits the job reads "queued" with why.
+    let waiting: JobBody;
+    do {
+      waiting = (await (await h.call("GET", `/v1/videos/${created.id}`)).json()) as JobBody;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    } while (!waiting.error && waiting.status !== "succeeded");
+    expect(waiting.error).toMatchObject({ stage: "render", title: "Waiting for the renderer", retryable: true });
     const done = await h.waitForStatus<JobBody>(created.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
-    expect(done.stages.render).toMatchObject({ status: "succeeded", attempts: 2 });
+    expect(done.stages.render).toMatchObject({ status: "succeeded", attempts: 3 });
     expect(done.stages.narration?.attempts).toBe(1);
+    expect(done.error).toBeUndefined();
 
-    // Transient failures in every attempt: failed, marked retryable so a client knows retrying may help.
-    h.renderer.behaviour.unavailableRenders = 4;
+    // Down for longer than DEPENDENCY_WAIT_MS (1.5 s here): failed, saying what it waited for.
+    h.renderer.behaviour.unavailableRenders = 1_000_000;
     const unlucky = (await (await h.call("POST", "/v1/videos", textStory("Unlucky"))).json()) as { id: string };
     const failed = await h.waitForStatus<JobBody>(unlucky.id, ["succeeded", "failed"]);
     expect(failed.status).toBe("failed");
-    expect(failed.error).toMatchObject({ stage: "render", retryable: true });
-    expect(failed.stages.render?.attempts).toBe(2);
+    expect(failed.error).toMatchObject({ stage: "render", title: "The renderer stayed unavailable", retryable: true });
+    expect(failed.error?.detail).toMatch(/DEPENDENCY_WAIT_MS/);
     h.renderer.behaviour.unavailableRenders = 0;
   });
 

@@ -243,6 +243,28 @@ describe("YouTube resumable upload against the fake", () => {
     expect(fake.tokenGrants).toBe(2);
   });
 
+  it("shares one token refresh between jobs; one job's cancel does not abort it for the others", async () => {
+    const auth = createYoutubeAuth({
+      clientId: fake.clientId,
+      clientSecret: fake.clientSecret,
+      refreshToken: fake.refreshToken,
+      tokenUrl: fake.tokenUrl,
+    });
+    fake.faults.tokenDelayMs = 300;
+    const grantsBefore = fake.tokenGrants;
+    try {
+      const cancelled = new AbortController();
+      const first = auth.accessToken(cancelled.signal);
+      const second = auth.accessToken(new AbortController().signal);
+      setTimeout(() => cancelled.abort(new Error("job cancelled")), 50);
+      await expect(first).rejects.toThrow("job cancelled");
+      expect(await second).toMatch(/^ya29\./);
+      expect(fake.tokenGrants).toBe(grantsBefore + 1);
+    } finally {
+      fake.faults.tokenDelayMs = 0;
+    }
+  });
+
   it("fails clearly when the refresh token is revoked", async () => {
     const auth = createYoutubeAuth({
       clientId: fake.clientId,

@@ -20,11 +20,18 @@ export interface ImagegenDeps {
   internalToken: string;
   /** Cards drawn at once across all requests; defaults to one per core. */
   concurrency?: number;
+  /** Cards waiting for a slot at most (MAX_QUEUED_CARDS); default 256. */
+  maxQueuedCards?: number;
 }
 
 /** The imagegen HTTP app: no port, no environment; main.ts wires and listens. */
-export function createApp({ store, logger, internalToken, concurrency }: ImagegenDeps): Hono {
-  const cards = createCardService({ store, logger, concurrency: concurrency ?? defaultRenderConcurrency() });
+export function createApp({ store, logger, internalToken, concurrency, maxQueuedCards }: ImagegenDeps): Hono {
+  const cards = createCardService({
+    store,
+    logger,
+    concurrency: concurrency ?? defaultRenderConcurrency(),
+    ...(maxQueuedCards === undefined ? {} : { maxQueuedCards }),
+  });
   const app = new Hono();
   app.use(telemetryMiddleware());
   app.onError(createErrorHandler(logger));

@@ -13,6 +13,8 @@ export const imagegenConfigSchema = z
     ...storageEnvShape,
     // Cards drawn at once (CPU-bound); 0 means one per core.
     RENDER_CONCURRENCY: env.int(0, 0),
+    // Cards waiting for a drawing slot at most; beyond that requests answer 503 + Retry-After.
+    MAX_QUEUED_CARDS: env.int(256, 1),
   })
   .superRefine(checkStorageEnv, reportWithOtherIssues)
   .transform((raw) => ({
@@ -21,6 +23,7 @@ export const imagegenConfigSchema = z
     internalToken: raw.INTERNAL_TOKEN,
     storage: storageConfigFromEnv(raw),
     renderConcurrency: raw.RENDER_CONCURRENCY === 0 ? undefined : raw.RENDER_CONCURRENCY,
+    maxQueuedCards: raw.MAX_QUEUED_CARDS,
     otlpEndpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: raw.LOG_LEVEL,
   }));

@@ -22,6 +22,7 @@ const app = createApp({
   logger,
   internalToken: config.internalToken,
   ...(config.renderConcurrency ? { concurrency: config.renderConcurrency } : {}),
+  maxQueuedCards: config.maxQueuedCards,
 });
 const server = await listen(app, { port: config.port, hostname: config.host });
 logger.info({ url: server.url }, "imagegen listening");

@@ -6,6 +6,7 @@ import type { ObjectStore } from "@video-service/object-store";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import { Hono } from "hono";
 import type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
+import { createMediaRoutes } from "./media/media.routes.ts";
 import { createRenderAdmission, type RenderAdmission } from "./render/admission.ts";
 import { createRenderRoutes } from "./render/render.routes.ts";
 import { createSpeechRoutes, createVoiceRoutes } from "./speech/speech.routes.ts";
@@ -76,6 +77,16 @@ export function createApp(deps: RendererDeps): Hono {
       scratchDir: deps.scratchDir,
       admission,
       capabilities: deps.capabilities,
+      formats: deps.formats ?? FORMATS,
+    }),
+  );
+  app.route(
+    "/v1/media",
+    createMediaRoutes({
+      store: deps.store,
+      logger: deps.logger,
+      scratchDir: deps.scratchDir,
+      admission,
       formats: deps.formats ?? FORMATS,
     }),
   );

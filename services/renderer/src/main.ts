@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { loadConfig, redactConfig } from "@video-service/config";
 import { createLogger } from "@video-service/logger";
 import { installShutdown } from "@video-service/shutdown";
@@ -17,6 +18,7 @@ const [
   { createObjectStore },
   { listen },
   { createEspeakEngine },
+  { sweepScratch },
   { createPollyClient },
   { createPollyEngine },
 ] = await Promise.all([
@@ -25,6 +27,7 @@ const [
   import("@video-service/object-store"),
   import("@video-service/shutdown"),
   import("./speech/espeak.engine.ts"),
+  import("./render/scratch.ts"),
   import("./speech/polly.client.ts"),
   import("./speech/polly.engine.ts"),
 ]);
@@ -32,6 +35,9 @@ const [
 // Nested secrets (the storage signing key) are left out rather than redacted one by one.
 const { storage, ...flat } = config;
 logger.info({ config: { ...redactConfig(flat), storage: storage.kind } }, "starting renderer");
+// A renderer that died (SIGKILL, OOM) may have left FFmpeg running and work dirs behind.
+await mkdir(config.scratchDir, { recursive: true });
+await sweepScratch({ scratchDir: config.scratchDir, logger });
 const capabilities = await probeCapabilities();
 if (!capabilities.ok) logger.error({ capabilities }, "ffmpeg lacks what renders need; /readyz will fail");
 

@@ -11,6 +11,7 @@ import type { ScheduleService } from "../schedules/schedule.service.ts";
 import type { RedditApiDeps } from "../trends/index.ts";
 import type { VoiceCatalog } from "../voices/voice-catalog.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 /** Everything the HTTP API uses; main.ts builds it, tests build it around their own Redis and fakes. */
 export interface ApiDeps {
@@ -21,6 +22,8 @@ export interface ApiDeps {
   queue: VideoQueue;
   events: JobEvents;
   idempotency: IdempotencyStore;
+  /** Requests per minute per API key; absent: no limit. */
+  rateLimiter?: RateLimiter | undefined;
   webhooks: WebhookSender;
   imagegen: ImagegenClient;
   renderer: RendererClient;

@@ -2,6 +2,8 @@ import type {
   CardsRequestInput,
   CardsResponse,
   MediaInfo,
+  MediaIngestRequest,
+  MediaIngestResponse,
   RenderRequestInput,
   SpeechRequestInput,
   SpeechResponse,
@@ -36,6 +38,10 @@ export interface RendererClient {
     request: RenderRequestInput,
     options?: { signal?: AbortSignal; onProgress?: (progress: number) => void; timeoutMs?: number },
   ): Promise<RenderDone>;
+  ingestMedia(
+    request: MediaIngestRequest,
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<MediaIngestResponse>;
   ready(options?: { signal?: AbortSignal }): Promise<unknown>;
   voices(options?: { signal?: AbortSignal }): Promise<VoiceList>;
 }

@@ -3,6 +3,8 @@ import { withSpan } from "@video-service/telemetry";
 import type { StageName, StageState } from "../api/video.schemas.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
+import { createMediaLibrary } from "../media/media-library.store.ts";
+import { usesLibraryBackground } from "../media/render-media.ts";
 import type { Script, Story } from "../script/index.ts";
 import { createVoiceCatalog, DEFAULT_VOICE } from "../voices/voice-catalog.ts";
 import { DeferredError } from "./deferred-error.ts";
@@ -101,8 +103,9 @@ export async function runPipeline({
       return output;
     } catch (err) {
       const finishedAt = new Date();
-      // A deferred stage (waiting for the YouTube upload budget) has not failed: it will run later.
-      const deferred = err instanceof DeferredError;
+      // A deferred stage (waiting for the YouTube upload budget, or handed back at shutdown) has not
+      // failed: it will run later.
+      const deferred = err instanceof DeferredError || (signal.aborted && signal.reason instanceof DrainingError);
       await setStage(name, {
         ...stages[name],
         status: deferred ? "pending" : "failed",
@@ -145,6 +148,7 @@ export async function runPipeline({
         story,
         format,
         theme: request.style.theme,
+        transparent: usesLibraryBackground(request),
         imagegen: deps.imagegen,
         signal,
         onProgress,
@@ -166,6 +170,7 @@ export async function runPipeline({
         createdAt: record.createdAt,
         renderer: deps.renderer,
         store: deps.store,
+        library: createMediaLibrary(deps.store),
         signal,
         onProgress,
       }),
@@ -179,6 +184,7 @@ export async function runPipeline({
       format,
       videoKey: rendered.video.key,
       thumbnailKey: rendered.thumbnailKey,
+      credits: rendered.credits ?? [],
       youtube: deps.youtube,
       jobs,
       signal,
@@ -202,7 +208,7 @@ export async function runPipeline({
   await stage("notify", async () => {
     await deleteTempObjects({ store: deps.store, jobId: id, logger: deps.logger });
     if (!request.webhook) return { skipped: true, tempDeleted: true };
-    const delivered = await notifyWebhook({
+    const started = await notifyWebhook({
       jobs: deps.jobs,
       store: deps.store,
       webhooks: deps.webhooks,
@@ -211,7 +217,8 @@ export async function runPipeline({
       signedUrlTtlSeconds: deps.signedUrlTtlSeconds,
       logger: deps.logger,
     });
-    return { webhookDelivered: delivered, tempDeleted: true };
+    // Delivered in the background; its attempts are on the job (`webhooks`).
+    return { webhookStarted: started, tempDeleted: true };
   });
   return outputs;
 }

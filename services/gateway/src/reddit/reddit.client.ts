@@ -1,4 +1,4 @@
-import { sleep as abortableSleep, backoffDelayMs } from "@video-service/retry";
+import { sleep as abortableSleep, retry } from "@video-service/retry";
 import { z } from "zod";
 import {
   type ListingSort,
@@ -229,6 +229,15 @@ function toComment(data: z.infer<typeof t1Schema>["data"]): RedditComment {
 
 // ---------------------------------------------------------------------------------------------
 
+/** Carries a Failure through the shared retry loop (which sees only thrown errors). */
+class FailedAttempt extends Error {
+  readonly failure: Failure;
+  constructor(failure: Failure) {
+    super(failure.error.message);
+    this.failure = failure;
+  }
+}
+
 /** A failed attempt: the error to throw when no retry is left, and how long to wait before the next. */
 interface Failure {
   error: RedditError;
@@ -328,22 +337,37 @@ export function createRedditClient(options: RedditClientOptions): RedditClient {
     }
   }
 
-  /** Runs attempts until one succeeds, a failure is final, or the retries are spent. */
+  /** Runs attempts until one succeeds, a failure is final, or the retries are spent (the shared retry loop). */
   async function withRetries<T>(ctx: RequestContext, attempt: () => Promise<T | Failure>): Promise<T> {
-    for (let retry = 0; ; retry++) {
-      ctx.signal?.throwIfAborted();
-      const result = await attempt();
-      if (!isFailure(result)) return result;
-      const { error } = result;
-      if (!error.retryable || retry >= maxRetries) throw error;
-      const delayMs = Math.min(MAX_RATE_LIMIT_WAIT_MS, result.delayMs ?? backoffDelayMs(retry + 1));
-      logger.warn(
-        { what: ctx.what, kind: error.kind, status: error.status, retry: retry + 1, delayMs, err: error.message },
-        "retrying Reddit request",
+    try {
+      return await retry(
+        async () => {
+          const result = await attempt();
+          if (isFailure(result)) throw new FailedAttempt(result);
+          return result;
+        },
+        {
+          retries: maxRetries,
+          signal: ctx.signal,
+          sleep,
+          maxDelayMs: MAX_RATE_LIMIT_WAIT_MS,
+          classify: (err) =>
+            err instanceof FailedAttempt && err.failure.error.retryable
+              ? { retry: true, delayMs: err.failure.delayMs }
+              : { retry: false },
+          onRetry: ({ attempt: number, delayMs, error }) => {
+            const failed = (error as FailedAttempt).failure.error;
+            logger.warn(
+              { what: ctx.what, kind: failed.kind, status: failed.status, retry: number, delayMs, err: failed.message },
+              "retrying Reddit request",
+            );
+            // The wait covers what a 429 asked for; do not wait for the same window twice.
+            if (failed.kind === "rate-limited") rateRemaining = undefined;
+          },
+        },
       );
-      await sleep(delayMs, ctx.signal);
-      // The wait covered what a 429 asked for; do not wait for the same window twice.
-      if (error.kind === "rate-limited") rateRemaining = undefined;
+    } catch (err) {
+      throw err instanceof FailedAttempt ? err.failure.error : err;
     }
   }
 

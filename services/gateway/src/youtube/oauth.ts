@@ -1,4 +1,5 @@
 import { AppError } from "@video-service/errors";
+import { singleFlight } from "@video-service/retry";
 import { parseGoogleError, youtubeError } from "./youtube-errors.ts";
 
 export const YOUTUBE_UPLOAD_SCOPE = "https://www.googleapis.com/auth/youtube.upload";
@@ -25,15 +26,16 @@ const TOKEN_TIMEOUT_MS = 30_000;
 
 /**
  * OAuth 2.0 refresh-token grant against Google's token endpoint (RFC 6749 §6). The access token is
- * cached until shortly before `expires_in`; concurrent callers share one refresh.
+ * cached until shortly before `expires_in`; concurrent callers share one refresh, which runs under
+ * its own deadline: a caller's signal only ends that caller's wait, so one job's cancel never aborts
+ * the refresh other jobs are waiting for.
  */
 export function createYoutubeAuth(options: YoutubeAuthOptions): YoutubeAuth {
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   let cached: { token: string; expiresAt: number } | undefined;
-  let refreshing: Promise<string> | undefined;
 
-  const refresh = async (signal: AbortSignal | undefined): Promise<string> => {
+  const refresh = async (signal: AbortSignal): Promise<string> => {
     let response: Response;
     try {
       response = await doFetch(options.tokenUrl, {
@@ -45,12 +47,10 @@ export function createYoutubeAuth(options: YoutubeAuthOptions): YoutubeAuth {
           client_id: options.clientId,
           client_secret: options.clientSecret,
         }),
-        signal: signal
-          ? AbortSignal.any([signal, AbortSignal.timeout(TOKEN_TIMEOUT_MS)])
-          : AbortSignal.timeout(TOKEN_TIMEOUT_MS),
+        signal,
       });
     } catch (err) {
-      if (signal?.aborted) throw signal.reason;
+      if (signal.aborted) throw signal.reason;
       throw new AppError("bad-gateway", `the Google token endpoint is unreachable: ${(err as Error).message}`, {
         cause: err,
       });
@@ -67,13 +67,12 @@ export function createYoutubeAuth(options: YoutubeAuthOptions): YoutubeAuth {
     return body.access_token;
   };
 
+  const sharedRefresh = singleFlight(refresh, { timeoutMs: TOKEN_TIMEOUT_MS, what: "the YouTube token refresh" });
+
   return {
     async accessToken(signal) {
       if (cached && cached.expiresAt - EXPIRY_MARGIN_MS > now()) return cached.token;
-      refreshing ??= refresh(signal).finally(() => {
-        refreshing = undefined;
-      });
-      return refreshing;
+      return sharedRefresh(signal);
     },
     invalidate() {
       cached = undefined;

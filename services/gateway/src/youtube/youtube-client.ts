@@ -1,6 +1,6 @@
 import { AppError } from "@video-service/errors";
 import type { ObjectStore } from "@video-service/object-store";
-import { sleep as abortableSleep, backoffDelayMs } from "@video-service/retry";
+import { sleep as abortableSleep, backoffDelayMs, retry } from "@video-service/retry";
 import type { YoutubeAuth } from "./oauth.ts";
 import type { YoutubeVideoResource } from "./video-metadata.ts";
 import { parseGoogleError, youtubeError, youtubeUnavailable } from "./youtube-errors.ts";
@@ -86,6 +86,11 @@ async function readRange(store: ObjectStore, key: string, start: number, end: nu
   return buffer;
 }
 
+/** A 5xx or dropped connection of one request: retried, then reported as youtubeUnavailable. */
+class TransientFailure extends Error {
+  override readonly name = "TransientFailure";
+}
+
 /**
  * The YouTube Data API calls of publishing, over fetch: the resumable upload protocol
  * (developers.google.com/youtube/v3/guides/using_resumable_upload_protocol) and thumbnails.set.
@@ -106,42 +111,66 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeClien
   const random = options.random ?? Math.random;
   const base = uploadUrl.replace(/\/+$/, "");
 
-  /** Waits before retry number `failures`, or gives up after maxRetries. */
+  /**
+   * Waits before retry number `failures`, or gives up after maxRetries. Used by the resumable
+   * upload's loop, which is the protocol's state machine (ask the session what it holds, send from
+   * there; progress resets the count) rather than a plain retry, with the shared backoff and sleep.
+   */
   const backoff = async (failures: number, operation: string, why: string, signal: AbortSignal) => {
     if (failures > maxRetries) throw youtubeUnavailable(operation, `${why} (${maxRetries} retries)`);
     await wait(backoffDelayMs(failures, { random }), signal);
   };
 
-  /** One request with retries of network errors and 5xx, and one token refresh on 401; other answers are returned. */
+  /**
+   * One request with retries of network errors and 5xx (the shared retry loop), and one token
+   * refresh on 401; other answers are returned.
+   */
   const send = async (
     operation: string,
     signal: AbortSignal,
     request: (token: string) => Promise<Response>,
   ): Promise<Response> => {
-    let failures = 0;
     let refreshed = false;
-    for (;;) {
-      const token = await auth.accessToken(signal);
-      let response: Response;
-      try {
-        response = await request(token);
-      } catch (err) {
-        if (signal.aborted) throw signal.reason;
-        await backoff(++failures, operation, `connection failed: ${(err as Error).message}`, signal);
-        continue;
-      }
-      if (RETRIABLE_STATUSES.has(response.status)) {
-        await response.body?.cancel();
-        await backoff(++failures, operation, `HTTP ${response.status}`, signal);
-        continue;
-      }
-      if (response.status === 401 && !refreshed) {
-        await response.body?.cancel();
-        auth.invalidate();
-        refreshed = true;
-        continue;
-      }
-      return response;
+    let why = "";
+    const refresh = Symbol("refresh");
+    try {
+      return await retry(
+        async () => {
+          const token = await auth.accessToken(signal);
+          let response: Response;
+          try {
+            response = await request(token);
+          } catch (err) {
+            if (signal.aborted) throw signal.reason;
+            why = `connection failed: ${(err as Error).message}`;
+            throw new TransientFailure(why);
+          }
+          if (RETRIABLE_STATUSES.has(response.status)) {
+            await response.body?.cancel();
+            why = `HTTP ${response.status}`;
+            throw new TransientFailure(why);
+          }
+          if (response.status === 401 && !refreshed) {
+            await response.body?.cancel();
+            auth.invalidate();
+            refreshed = true;
+            throw refresh;
+          }
+          return response;
+        },
+        {
+          // The one refresh after a 401 is an extra attempt, not a failure.
+          retries: maxRetries + 1,
+          signal,
+          sleep: (ms, s) => wait(ms, s ?? signal),
+          classify: (err) =>
+            err === refresh ? { retry: true, delayMs: 0 } : { retry: err instanceof TransientFailure },
+          random,
+        },
+      );
+    } catch (err) {
+      if (err instanceof TransientFailure) throw youtubeUnavailable(operation, `${why} (${maxRetries} retries)`);
+      throw err;
     }
   };
 

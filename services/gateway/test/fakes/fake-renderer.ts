@@ -3,6 +3,7 @@ import {
   FORMATS,
   INTERNAL_TOKEN_HEADER,
   type MediaInfo,
+  type RenderRequest,
   renderRequestSchema,
   type SpeechRequest,
   speechRequestSchema,
@@ -25,6 +26,8 @@ export interface FakeRenderer {
   speechRequests: SpeechRequest[];
   /** What GET /v1/voices answers (espeak-ng voices and two Polly voices by default); tests may change it. */
   voices: VoiceList;
+  /** The last render request, as the real contract parsed it. */
+  lastRender: RenderRequest | undefined;
   /** Resolves when a render request has started streaming. */
   renderStarted(): Promise<void>;
   /** Resolves when a streaming render's caller disconnected. */
@@ -140,6 +143,7 @@ export async function startFakeRenderer({
   app.post("/v1/renders", async (c) => {
     calls.render += 1;
     const request = renderRequestSchema.parse(await c.req.json());
+    fake.lastRender = request;
     if (behaviour.unavailableRenders > 0) {
       behaviour.unavailableRenders -= 1;
       return c.json(problem(502, "Bad gateway", "upstream hiccup"), 502, {
@@ -196,6 +200,7 @@ export async function startFakeRenderer({
     calls,
     speechRequests,
     voices,
+    lastRender: undefined,
     renderStarted: () => started.promise,
     renderDisconnected: () => disconnected.promise,
     close: async () => {

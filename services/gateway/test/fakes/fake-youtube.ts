@@ -43,6 +43,8 @@ export interface FakeYoutubeFaults {
   reject401: number;
   /** Answer thumbnails.set with 403 forbidden (channel not verified for custom thumbnails). */
   thumbnailForbidden: boolean;
+  /** The token endpoint answers this late (ms). */
+  tokenDelayMs?: number;
 }
 
 export interface FakeYoutube {
@@ -145,6 +147,7 @@ export async function startFakeYoutube(): Promise<FakeYoutube> {
       if (form.get("grant_type") !== "refresh_token" || form.get("refresh_token") !== refreshToken) {
         return json(res, 400, { error: "invalid_grant", error_description: "Token has been expired or revoked." });
       }
+      if (fake.faults.tokenDelayMs) await new Promise((resolve) => setTimeout(resolve, fake.faults.tokenDelayMs));
       fake.tokenGrants += 1;
       const token = `ya29.${randomBytes(12).toString("hex")}`;
       tokens.add(token);

@@ -1,17 +1,21 @@
 /**
- * The one module that runs FFmpeg and ffprobe, and the only one that imports fluent-ffmpeg.
+ * The one module that runs FFmpeg and ffprobe.
  *
- * fluent-ffmpeg (archived upstream) is used for what it does well: ffprobe into structured
- * data. Renders are spawned with node:child_process here instead of
- * `FfmpegCommand.run()`, because run() re-orders arguments around its own model (inputs → filters
- * → outputs), spawns `ffmpeg -encoders` before every run to insert `-strict experimental`, parses
- * progress from human-readable stderr rather than `-progress pipe:1`, and keeps stderr as a count
- * of lines instead of a byte-bounded tail. Exact argv, machine-readable progress and a bounded
- * stderr tail are what the renderer needs; swapping the library later touches only this file.
+ * Both are spawned with node:child_process rather than through fluent-ffmpeg (archived upstream):
+ * its `FfmpegCommand.run()` re-orders arguments around its own model (inputs → filters → outputs),
+ * spawns `ffmpeg -encoders` before every run to insert `-strict experimental`, parses progress from
+ * human-readable stderr rather than `-progress pipe:1`, and keeps stderr as a count of lines instead
+ * of a byte-bounded tail; and its ffprobe has no timeout and no handle on the process, so a hung
+ * probe could never be killed. Exact argv, machine-readable progress, a bounded stderr tail and a
+ * deadline on every process are what the renderer needs.
+ *
+ * FFmpeg runs in a process group of its own (detached) and is killed as a group, so nothing it
+ * started survives a cancel; its pid is written into the render's work dir (`ffmpeg.pid`) so that
+ * a renderer that died without cleaning up has its orphans killed by the next one (scratch.ts).
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { promisify } from "node:util";
-import ffmpeg from "fluent-ffmpeg";
 import { type FfmpegProgress, parseFfmpegProgress } from "./progress.ts";
 
 const execFileAsync = promisify(execFile);
@@ -53,6 +57,21 @@ export interface RunFfmpegOptions {
   onProgress?: ((progress: FfmpegProgress) => void) | undefined;
   killGraceMs?: number | undefined;
   ffmpegPath?: string | undefined;
+  /** Written with FFmpeg's pid once it runs (the render's work dir), so a later renderer can find an orphan. */
+  pidFile?: string | undefined;
+}
+
+/** The marker file name of a render's FFmpeg pid, inside its work dir. */
+export const FFMPEG_PID_FILE = "ffmpeg.pid";
+
+/** Signals FFmpeg's whole process group (it leads one: spawned detached); falls back to the process. */
+export function killProcessGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal);
+  }
 }
 
 /** Runs FFmpeg to completion. Resolves on exit 0; rejects with FfmpegError otherwise (also when aborted). */
@@ -62,6 +81,7 @@ export function runFfmpeg({
   onProgress,
   killGraceMs = 2000,
   ffmpegPath = "ffmpeg",
+  pidFile,
 }: RunFfmpegOptions): Promise<void> {
   const argv = [ffmpegPath, ...args];
   if (signal?.aborted) {
@@ -79,7 +99,8 @@ export function runFfmpeg({
   return new Promise((resolve, reject) => {
     let child: ChildProcess;
     try {
-      child = spawn(ffmpegPath, args, { stdio: ["ignore", "pipe", "pipe"] });
+      // detached: FFmpeg leads a process group of its own, killed as one on cancel and by the orphan sweep.
+      child = spawn(ffmpegPath, args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
     } catch (cause) {
       reject(
         new FfmpegError({
@@ -93,6 +114,13 @@ export function runFfmpeg({
         }),
       );
       return;
+    }
+    if (pidFile !== undefined && child.pid !== undefined) {
+      try {
+        writeFileSync(pidFile, `${child.pid}\n`);
+      } catch {
+        // Only the orphan sweep reads it; a render does not fail for it.
+      }
     }
     let stderrTail = "";
     let progressRest = "";
@@ -114,8 +142,8 @@ export function runFfmpeg({
 
     const onAbort = () => {
       aborted = true;
-      child.kill("SIGTERM");
-      killTimer = setTimeout(() => child.kill("SIGKILL"), killGraceMs);
+      killProcessGroup(child, "SIGTERM");
+      killTimer = setTimeout(() => killProcessGroup(child, "SIGKILL"), killGraceMs);
       killTimer.unref();
     };
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -165,20 +193,60 @@ export interface RawProbe {
   format: Record<string, unknown>;
 }
 
-/** Runs ffprobe (-show_streams -show_format) through fluent-ffmpeg. */
-export function ffprobeRaw(filePath: string): Promise<RawProbe> {
-  return new Promise((resolve, reject) => {
-    ffmpeg.ffprobe(filePath, (error: unknown, data) => {
-      if (error) {
-        reject(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      resolve({
-        streams: data.streams as unknown as Record<string, unknown>[],
-        format: data.format as unknown as Record<string, unknown>,
-      });
-    });
+/** A probe of one file finishes within this; a hung ffprobe is killed. */
+export const FFPROBE_TIMEOUT_MS = 30_000;
+
+/** Runs ffprobe (-show_streams -show_format, JSON), killed after `timeoutMs`. */
+export async function ffprobeRaw(filePath: string, timeoutMs = FFPROBE_TIMEOUT_MS): Promise<RawProbe> {
+  let stdout: string;
+  try {
+    ({ stdout } = await execFileAsync(
+      "ffprobe",
+      ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", filePath],
+      { timeout: timeoutMs, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 },
+    ));
+  } catch (error) {
+    const killed = typeof error === "object" && error !== null && (error as { killed?: boolean }).killed === true;
+    if (killed) throw new Error(`ffprobe did not finish within ${timeoutMs} ms and was killed (${filePath})`);
+    const stderr =
+      typeof error === "object" && error !== null ? String((error as { stderr?: unknown }).stderr ?? "") : "";
+    throw new Error(`ffprobe failed on ${filePath}: ${stderr.trim() || String(error)}`, { cause: error });
+  }
+  const parsed = JSON.parse(stdout) as { streams?: Record<string, unknown>[]; format?: Record<string, unknown> };
+  return { streams: parsed.streams ?? [], format: parsed.format ?? {} };
+}
+
+/**
+ * ffprobe of a file nobody vouches for (a user's upload): only the local-file protocol, only the
+ * demuxers named (so no playlist, concat list or image sequence can pull in other files), bounded
+ * in time and output. Rejects with the ffprobe's own last line when it cannot read the file.
+ */
+export async function ffprobeUntrusted(
+  filePath: string,
+  options: { demuxers: readonly string[]; timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<RawProbe> {
+  const { stdout } = await execFileAsync(
+    "ffprobe",
+    [
+      "-v",
+      "error",
+      "-protocol_whitelist",
+      "file",
+      "-format_whitelist",
+      options.demuxers.join(","),
+      "-show_format",
+      "-show_streams",
+      "-of",
+      "json",
+      filePath,
+    ],
+    { maxBuffer: 4 * 1024 * 1024, timeout: options.timeoutMs, killSignal: "SIGKILL", signal: options.signal },
+  ).catch((error: unknown) => {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    throw new Error(lastLine(stderr) || (error instanceof Error ? error.message : String(error)), { cause: error });
   });
+  const parsed = JSON.parse(stdout) as Partial<RawProbe>;
+  return { streams: parsed.streams ?? [], format: parsed.format ?? {} };
 }
 
 /** What this FFmpeg build can do, checked once at start-up and shown on /readyz. */
@@ -206,7 +274,11 @@ export function parseFfmpegListing(text: string): Set<string> {
 }
 
 async function listing(kind: "-encoders" | "-filters"): Promise<Set<string>> {
-  const { stdout } = await execFileAsync("ffmpeg", ["-hide_banner", kind], { maxBuffer: 8 * 1024 * 1024 });
+  const { stdout } = await execFileAsync("ffmpeg", ["-hide_banner", kind], {
+    maxBuffer: 8 * 1024 * 1024,
+    timeout: 30_000,
+    killSignal: "SIGKILL",
+  });
   return parseFfmpegListing(stdout);
 }
 
@@ -251,7 +323,7 @@ export async function measureIntegratedLoudness(filePath: string): Promise<numbe
   const { stderr } = await execFileAsync(
     "ffmpeg",
     ["-hide_banner", "-nostdin", "-nostats", "-i", filePath, "-map", "0:a:0", "-af", "ebur128", "-f", "null", "-"],
-    { maxBuffer: 64 * 1024 * 1024 },
+    { maxBuffer: 64 * 1024 * 1024, timeout: 10 * 60_000, killSignal: "SIGKILL" },
   );
   const summary = stderr.slice(stderr.lastIndexOf("Integrated loudness:"));
   const match = summary.match(/I:\s+(-?\d+(?:\.\d+)?) LUFS/);

@@ -3,12 +3,13 @@ import path from "node:path";
 import type { FormatSpec, MediaInfo, RenderEvent, RenderRequest } from "@video-service/contracts";
 import { AppError } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
-import { ObjectNotFoundError, type ObjectStore } from "@video-service/object-store";
+import { isStorageUnavailable, ObjectNotFoundError, type ObjectStore } from "@video-service/object-store";
 import { withSpan } from "@video-service/telemetry";
-import { FfmpegError, runFfmpeg } from "../ffmpeg/ffmpeg.runner.ts";
+import { FFMPEG_PID_FILE, FfmpegError, runFfmpeg } from "../ffmpeg/ffmpeg.runner.ts";
 import { probe } from "../ffmpeg/probe.ts";
 import { buildRenderCommand, type RenderInputs, timelineFrames } from "./build-render-command.ts";
 import { buildAssDocument, buildCaptionEvents } from "./captions.ts";
+import { renderDirPrefix } from "./scratch.ts";
 
 /** Tolerance between the probed duration and the timeline's (AAC frames pad the audio slightly). */
 const DURATION_TOLERANCE_SECONDS = 0.2;
@@ -69,7 +70,7 @@ export async function prepareRender(options: {
   scratchDir: string;
 }): Promise<PreparedRender> {
   const { request, store, scratchDir } = options;
-  const workDir = await mkdtemp(path.join(scratchDir, "render-"));
+  const workDir = await mkdtemp(path.join(scratchDir, renderDirPrefix()));
   const cleanup = () => rm(workDir, { recursive: true, force: true });
   const resolved = new Map<string, Promise<string>>();
   const missing: string[] = [];
@@ -97,17 +98,23 @@ export async function prepareRender(options: {
   };
 
   try {
-    const [images, narration, music] = await Promise.all([
+    const [images, narration, music, background] = await Promise.all([
       Promise.all(request.scenes.map((scene) => resolve(scene.imageKey))),
       Promise.all(request.narration.map((clip) => resolve(clip.audioKey))),
       request.music ? resolve(request.music.audioKey) : Promise.resolve(undefined),
-    ]);
+      request.background ? resolve(request.background.key) : Promise.resolve(undefined),
+    ]).catch(async (error: unknown) => {
+      // Every download must have stopped before the work dir is removed: one still writing would
+      // create the directory again (download() makes its parent) and leave it behind.
+      await Promise.allSettled(resolved.values());
+      throw error;
+    });
     if (missing.length > 0) {
       throw new AppError("validation-failed", `unknown object key(s): ${[...new Set(missing)].join(", ")}`, {
         extensions: { missingKeys: [...new Set(missing)] },
       });
     }
-    return { workDir, inputs: { images, narration, music }, cleanup };
+    return { workDir, inputs: { images, narration, music, background }, cleanup };
   } catch (error) {
     await cleanup();
     throw error;
@@ -189,6 +196,7 @@ export async function executeRender(options: {
     runFfmpeg({
       args: command.args,
       signal,
+      pidFile: path.join(prepared.workDir, FFMPEG_PID_FILE),
       onProgress: (block) => {
         // Video frames are the honest measure: FFmpeg's out_time follows the fastest stream, and
         // the audio graph runs seconds ahead of the video encoder. out_time is the fallback.
@@ -232,6 +240,10 @@ export function renderErrorEvent(
   { cancelled = false }: { cancelled?: boolean } = {},
 ): Extract<RenderEvent, { type: "error" }> {
   if (error instanceof AppError) return { type: "error", problem: toProblem(error) };
+  if (isStorageUnavailable(error)) {
+    // Not the render's fault: a 503, so the caller waits for storage instead of failing the job.
+    return { type: "error", problem: toProblem(new AppError("unavailable", error.message)) };
+  }
   if (cancelled || (error instanceof FfmpegError && error.aborted)) {
     return { type: "error", problem: toProblem(new AppError("unavailable", "the render was cancelled")) };
   }

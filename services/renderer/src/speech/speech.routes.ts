@@ -59,7 +59,7 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
       throw new AppError("validation-failed", "text has nothing to speak once control characters are removed");
 
     await mkdir(deps.scratchDir, { recursive: true });
-    const tempPath = path.join(deps.scratchDir, `speech-${randomUUID()}.wav`);
+    const tempPath = path.join(deps.scratchDir, `speech-${process.pid}-${randomUUID()}.wav`);
     try {
       const result = await synthesizeParts(engine, {
         parts,
