@@ -22,6 +22,7 @@ describe("worker shutdown", () => {
       .poll(
         async () =>
           ((await (await h.call("GET", `/v1/videos/${created.id}`)).json()) as JobBody).stages.narration?.status,
+        // Source and script run first (the script asks the renderer for its voices): on a busy machine, > 1 s.
         { timeout: 10_000 },
       )
       .toBe("running");

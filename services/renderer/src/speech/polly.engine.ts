@@ -22,7 +22,7 @@ import {
   UnknownVoiceError,
   type VoiceInfo,
 } from "./tts.ts";
-import { encodeWav } from "./wav.ts";
+import { concatSamples, encodeWav } from "./wav.ts";
 import { type Token, tokenize, wordTimingsFromSlots } from "./word-timings.ts";
 
 /**
@@ -152,7 +152,7 @@ export function createPollyEngine(o: PollyEngineOptions): PollyTtsEngine {
       offset += samples.length;
       boundaries.push(offset);
     }
-    return { samples: concatSamples(chunks, offset), tokens, slots, boundaries, billed };
+    return { samples: concatSamples(chunks), tokens, slots, boundaries, billed };
   }
 
   return {
@@ -259,16 +259,6 @@ function pcmSamples(pcm: Buffer): Int16Array {
   const samples = new Int16Array(Math.floor(pcm.length / 2));
   new Uint8Array(samples.buffer).set(pcm.subarray(0, samples.length * 2));
   return samples;
-}
-
-function concatSamples(chunks: readonly Int16Array[], total: number): Int16Array {
-  const out = new Int16Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
-  return out;
 }
 
 function engineError(error: unknown, what: string): unknown {

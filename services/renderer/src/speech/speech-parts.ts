@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { NothingToSpeakError, type SpeechUsage, type SynthesisResult, type TtsEngine, TtsEngineError } from "./tts.ts";
-import { decodeWav, encodeWav } from "./wav.ts";
+import { concatSamples, decodeWav, encodeWav } from "./wav.ts";
+import { roundMs } from "./word-timings.ts";
 
 export interface SpeechPartRequest {
   text: string;
@@ -59,13 +60,7 @@ export async function synthesizeParts(
     }
   }
   if (sampleRate === undefined || total === 0) throw new NothingToSpeakError("no part had anything to say");
-  const samples = new Int16Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    samples.set(chunk, at);
-    at += chunk.length;
-  }
-  await writeFile(o.outputPath, encodeWav({ samples, sampleRate }));
+  await writeFile(o.outputPath, encodeWav({ samples: concatSamples(chunks), sampleRate }));
   const usage = mergeUsage(usages);
   return { durationSeconds: total / sampleRate, words, ...(usage ? { usage } : {}) };
 }
@@ -80,8 +75,4 @@ function mergeUsage(usages: readonly SpeechUsage[]): SpeechUsage | undefined {
     billedCharacters: usages.reduce((sum, u) => sum + u.billedCharacters, 0),
     estimatedCostUsd: Math.round(usages.reduce((sum, u) => sum + u.estimatedCostUsd, 0) * 1e6) / 1e6,
   };
-}
-
-function roundMs(seconds: number): number {
-  return Math.round(seconds * 1000) / 1000;
 }

@@ -53,3 +53,14 @@ export function decodeWav(wav: Buffer): { samples: Int16Array; sampleRate: numbe
   }
   throw new Error("WAV has no data chunk");
 }
+
+/** Clips of samples one after the other, in one buffer. */
+export function concatSamples(chunks: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.length;
+  }
+  return out;
+}

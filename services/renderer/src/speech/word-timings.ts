@@ -166,6 +166,6 @@ function soundSpan(o: {
   return { start, end };
 }
 
-function roundMs(seconds: number): number {
+export function roundMs(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
