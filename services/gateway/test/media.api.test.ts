@@ -110,9 +110,8 @@ describe("PUT /v1/media/{kind}/{name}", () => {
     const music = await put(
       "/v1/media/music/calm?credit=Own%20work%20%E2%80%94%20Ana",
       await readFile(path.join(fixtures, "track.mp3")),
-      {
-        "x-media-credit": "",
-      },
+      // What `curl --data-binary @file` sends: the content type does not matter, ffprobe decides.
+      { "x-media-credit": "", "content-type": "application/x-www-form-urlencoded" },
     );
     expect(music.status).toBe(201);
     expect(((await music.json()) as { credit: string }).credit).toBe("Own work — Ana");

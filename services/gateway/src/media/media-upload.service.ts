@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { type MediaItem, type MediaKind, mediaKeys } from "@video-service/contracts";
 import { AppError } from "@video-service/errors";
 import { ServiceError } from "@video-service/http-client";
@@ -52,11 +53,7 @@ async function spool(body: ReadableStream<Uint8Array>, filePath: string, maxByte
       else callback(null, chunk);
     },
   });
-  await pipeline(
-    Readable.fromWeb(body as import("node:stream/web").ReadableStream),
-    counter,
-    createWriteStream(filePath),
-  );
+  await pipeline(Readable.fromWeb(body as WebReadableStream<Uint8Array>), counter, createWriteStream(filePath));
   return bytes;
 }
 
