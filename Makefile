@@ -5,7 +5,7 @@ NODE := node_modules/.bin/node
 FORMAT ?= short
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup dev demo test lint format bench typecheck youtube-auth
+.PHONY: help setup dev demo test lint format bench loadtest typecheck youtube-auth
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -35,6 +35,9 @@ format: setup ## fix formatting and safe lint findings
 
 bench: setup ## render a 60 s short through the renderer and with one hand-written ffmpeg command
 	@$(NODE) scripts/bench.ts
+
+loadtest: setup ## POST /v1/videos n=1000 c=10 and 2000 reads c=20 on the native stack, idle then rendering (figures)
+	@$(NODE) scripts/loadtest.ts
 
 youtube-auth: setup ## print a YouTube refresh token (needs YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET; see the README)
 	@$(NODE) scripts/youtube-auth.ts

@@ -4,6 +4,10 @@
  * (its app in-process, called over HTTP, local store), and the same output with the fastest single
  * hand-written ffmpeg command we know. Prints wall times, the ratio and the peak memory of the
  * ffmpeg processes. Figures only: no pass/fail (shared machines vary from run to run).
+ *
+ * The background-video variant renders the same timeline with the cards drawn transparent over a
+ * library clip (a 20 s FFmpeg-made fractal zoom, ingested as an upload would be, looped): its cost
+ * against "renderer, no motion" is what a moving background adds.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -65,6 +69,22 @@ async function makeStill(filePath: string, index: number): Promise<void> {
     .toFile(filePath);
 }
 
+/** The same card as makeStill without its backdrop: only the panel and text, over a clear canvas. */
+async function makeCard(filePath: string, index: number): Promise<void> {
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
+    <rect x="60" y="300" width="${W - 120}" height="900" rx="40" fill="white" fill-opacity="0.92"/>
+    <text x="100" y="420" font-family="DejaVu Sans" font-weight="bold" font-size="64" fill="#111">r/benchmark · scene ${index + 1}</text>
+    ${Array.from({ length: 9 }, (_, line) => `<text x="100" y="${540 + line * 72}" font-family="DejaVu Sans" font-size="48" fill="#222">Line ${line + 1} of detailed body text for the still.</text>`).join("")}
+  </svg>`;
+  await sharp({ create: { width: W, height: H, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    .composite([{ input: Buffer.from(svg) }])
+    .png()
+    .toFile(filePath);
+}
+
+/** Seconds of the background clip: shorter than the video, so the render loops it. */
+const CLIP_SECONDS = 20;
+
 /**
  * Peak resident memory of ffmpeg children of this process: VmHWM in /proc/<pid>/status is the kernel's
  * own high-water mark, so one reading shortly before exit is enough. /proc is scanned only until
@@ -119,6 +139,15 @@ async function main(): Promise<void> {
     console.log(`preparing inputs in ${root} …`);
     const stills = Array.from({ length: SCENES }, (_, index) => path.join(storageDir, "bench", `s${index}.png`));
     await Promise.all(stills.map((file, index) => makeStill(file, index)));
+    await Promise.all(stills.map((_, index) => makeCard(path.join(storageDir, "bench", `c${index}.png`), index)));
+    // The background clip as a user would upload it: detailed and moving everywhere (a fractal zoom).
+    await mkdir(path.join(storageDir, "media", "uploads"), { recursive: true });
+    await run("ffmpeg", [
+      ...["-hide_banner", "-y", "-loglevel", "error", "-f", "lavfi"],
+      ...["-i", `mandelbrot=s=960x540:rate=30,trim=duration=${CLIP_SECONDS}`],
+      ...["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p", "-f", "mp4"],
+      path.join(storageDir, "media", "uploads", "bench-clip"),
+    ]);
 
     // 60 s of espeak-ng narration (the text repeated, cut to the video's length, 48 kHz).
     const rawVoice = path.join(root, "voice-raw.wav");
@@ -207,24 +236,45 @@ async function main(): Promise<void> {
       createApp({ store, logger: silentLogger(), internalToken: TOKEN, scratchDir, renderConcurrency: 1, tts }),
       { port: 0, hostname: "127.0.0.1" },
     );
-    const renderThroughService = async (name: string, motions: readonly Motion[]) => {
+    const call = (pathname: string, body: unknown) =>
+      fetch(`${server.url}${pathname}`, {
+        method: "POST",
+        headers: { [INTERNAL_TOKEN_HEADER]: TOKEN, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    console.log(`ingesting the ${CLIP_SECONDS} s background clip (normalised once, as an upload is) …`);
+    const ingestStarted = performance.now();
+    const ingest = await call("/v1/media/ingest", {
+      kind: "background-video",
+      sourceKey: "media/uploads/bench-clip",
+      targetPrefix: "media/background-video/bench/v1/",
+    });
+    const ingestLast = (await ingest.text()).trim().split("\n").at(-1) ?? "";
+    if (!ingest.ok || !ingestLast.includes('"done"')) throw new Error(`ingest failed: ${ingestLast}`);
+    const ingestSeconds = (performance.now() - ingestStarted) / 1000;
+    const renderThroughService = async (name: string, motions: readonly Motion[], overVideo = false) => {
       const request: RenderRequestInput = {
         format: "short",
         outputKey: `videos/short/${name}.mp4`,
         scenes: stills.map((_, index) => ({
-          imageKey: `bench/s${index}.png`,
+          imageKey: overVideo ? `bench/c${index}.png` : `bench/s${index}.png`,
           duration: SCENE_SECONDS,
-          motion: motions[index % motions.length],
+          motion: overVideo ? "none" : motions[index % motions.length],
         })),
         transitionSeconds: TRANSITION,
         narration: [{ audioKey: "bench/narration.wav", start: 0 }],
         captions: { mode: "sentence", words },
+        ...(overVideo
+          ? {
+              background: {
+                kind: "video" as const,
+                key: "media/background-video/bench/v1/portrait.mp4",
+                startSeconds: 3,
+              },
+            }
+          : {}),
       };
-      const response = await fetch(`${server.url}/v1/renders`, {
-        method: "POST",
-        headers: { [INTERNAL_TOKEN_HEADER]: TOKEN, "content-type": "application/json" },
-        body: JSON.stringify(request),
-      });
+      const response = await call("/v1/renders", request);
       const lines = (await response.text()).trim().split("\n");
       const last = JSON.parse(lines.at(-1) ?? "{}") as { type: string };
       if (last.type !== "done") throw new Error(`render failed: ${lines.at(-1)}`);
@@ -243,6 +293,7 @@ async function main(): Promise<void> {
           name: "renderer, motion",
           render: () => renderThroughService("motion", ["zoom-in", "pan-right", "zoom-out", "pan-left"]),
         },
+        { name: "renderer, video bg", render: () => renderThroughService("video-bg", ["none"], true) },
       ];
       const results = new Map<string, { seconds: number[]; peakMiB: number; sizeBytes: number }>();
       for (let round = 1; round <= ROUNDS; round++) {
@@ -285,7 +336,11 @@ async function main(): Promise<void> {
       const medianOf = (name: string) => median(results.get(name)?.seconds ?? [Number.NaN]);
       console.log(
         `\nrenderer / hand-written: ${(medianOf("renderer, no motion") / medianOf("hand-written ffmpeg")).toFixed(2)}×   ` +
-          `motion / no motion: ${(medianOf("renderer, motion") / medianOf("renderer, no motion")).toFixed(2)}×  (medians)`,
+          `motion / no motion: ${(medianOf("renderer, motion") / medianOf("renderer, no motion")).toFixed(2)}×   ` +
+          `video bg / still bg: ${(medianOf("renderer, video bg") / medianOf("renderer, no motion")).toFixed(2)}×  (medians)`,
+      );
+      console.log(
+        `background clip ingest (${CLIP_SECONDS} s → both canvases, once per upload): ${ingestSeconds.toFixed(1)} s`,
       );
     } finally {
       await server.close();

@@ -23,6 +23,8 @@ export interface StackOptions {
   logLevel?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
+  /** How long each service may take to answer /healthz (default 30 s). */
+  healthTimeoutMs?: number;
   /** Called with each service's name when it is up. */
   onStarted?: (name: string, url: string) => void;
 }
@@ -36,6 +38,8 @@ export interface Stack {
   internalToken: string;
   storageDir: string;
   logDir: string;
+  /** The gateway's environment (another gateway process, say a worker-only one, can be started with it). */
+  gatewayEnv: Record<string, string>;
   /** Stops the services (SIGTERM, then SIGKILL after a grace period) and redis. */
   stop: () => Promise<void>;
   /** The current process of a service (the fault tests kill it); its `exited` resolves when it is gone. */
@@ -168,7 +172,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const redis = start(
       "redis",
       "redis-server",
-      ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir],
+      // AOF persistence (fsync every second, as BullMQ recommends): a crash of the machine or of
+      // redis-server loses at most the last second, not every job.
+      [
+        "--port",
+        String(redisPort),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--dir",
+        redisDir,
+      ].concat(["--appendfsync", "everysec"]),
       {},
       logDir,
     );
@@ -216,7 +233,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const child = start(logName, process.execPath, [`services/${name}/src/main.ts`], env, logDir);
     children.push(child);
     const url = `http://127.0.0.1:${env.PORT}`;
-    await waitHealthy(logName, `${url}/healthz`, child, logDir);
+    await waitHealthy(logName, `${url}/healthz`, child, logDir, options.healthTimeoutMs);
     if (logName === name) {
       current.set(name, child);
       options.onStarted?.(name, url);
@@ -240,6 +257,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     internalToken,
     storageDir,
     logDir,
+    gatewayEnv: Object.fromEntries(
+      Object.entries(launches.get("gateway")?.env ?? {}).filter(([key]) => key !== "PORT"),
+    ),
     stop,
     process: (name) => {
       const child = current.get(name);

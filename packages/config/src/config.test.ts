@@ -47,4 +47,11 @@ describe("redactConfig", () => {
       EMPTY_SECRET: "",
     });
   });
+
+  it("hides credentials inside URLs whatever the name", () => {
+    expect(redactConfig({ REDIS_URL: "redis://:hunter2@cache:6379/0", PLAIN_URL: "https://example.com/a@b" })).toEqual({
+      REDIS_URL: "redis://[redacted]@cache:6379/0",
+      PLAIN_URL: "https://example.com/a@b",
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { redactUrlCredentials } from "@video-service/logger";
 import { z } from "zod";
 
 export class ConfigError extends Error {
@@ -32,10 +33,13 @@ export function loadConfig<S extends z.ZodType>(
 /** Names that hold secrets: never logged. */
 const SECRET_NAME = /(SECRET|TOKEN|KEY|PASSWORD|CREDENTIAL)/i;
 
-/** A copy safe to log: values of secret-looking names are replaced. */
+/** A copy safe to log: values of secret-looking names are replaced, and credentials inside URLs. */
 export function redactConfig(config: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(config).map(([name, value]) => [name, SECRET_NAME.test(name) && value ? "[redacted]" : value]),
+    Object.entries(config).map(([name, value]) => {
+      if (SECRET_NAME.test(name) && value) return [name, "[redacted]"];
+      return [name, typeof value === "string" ? redactUrlCredentials(value) : value];
+    }),
   );
 }
 

@@ -60,6 +60,11 @@ export const cardsRequestSchema = z.object({
    * Absent: a fixed default seed.
    */
   backgroundSeed: shortText(128).optional(),
+  /**
+   * Draw title, comment and text cards over a transparent canvas (PNG with alpha, only the panel
+   * opaque), for a render that lays them over a library background. The thumbnail stays opaque.
+   */
+  transparent: z.boolean().default(false),
   cards: z.array(cardSpecSchema).min(1).max(64),
 });
 export type CardsRequest = z.infer<typeof cardsRequestSchema>;

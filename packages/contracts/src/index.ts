@@ -1,6 +1,7 @@
 export * from "./cards.ts";
 export * from "./formats.ts";
 export * from "./keys.ts";
+export * from "./media.ts";
 export * from "./renders.ts";
 export * from "./speech.ts";
 

@@ -34,6 +34,22 @@ export const musicSchema = z.object({
   duck: z.boolean().default(true),
 });
 
+/**
+ * A library background behind the scenes, already normalised to the format's canvas (30 fps, no
+ * audio, short GOP for a video). The scenes' images are then cards with transparency, drawn over it.
+ */
+export const renderBackgroundSchema = z.object({
+  kind: z.enum(["video", "image"]),
+  key: objectKeySchema,
+  /** Where in the clip the video starts, seconds; the clip loops when it ends before the video. */
+  startSeconds: z.number().nonnegative().max(86_400).default(0),
+  /** Darkens the background: 0 keeps it, 0.5 halves its brightness. */
+  dim: z.number().min(0).max(0.9).default(0),
+  /** Gaussian blur radius at the canvas' scale, pixels; 0 keeps it sharp. */
+  blur: z.number().min(0).max(60).default(0),
+});
+export type RenderBackground = z.infer<typeof renderBackgroundSchema>;
+
 /** POST /v1/renders: a timeline that becomes one MP4. */
 export const renderRequestSchema = z.object({
   format: formatSchema,
@@ -44,6 +60,8 @@ export const renderRequestSchema = z.object({
   narration: z.array(narrationClipSchema).max(400).default([]),
   captions: captionsSchema.default({ mode: "word", words: [] }),
   music: musicSchema.optional(),
+  /** Absent: the scenes are full-frame stills (the generated background is drawn into each card). */
+  background: renderBackgroundSchema.optional(),
 });
 export type RenderRequest = z.infer<typeof renderRequestSchema>;
 export type RenderRequestInput = z.input<typeof renderRequestSchema>;

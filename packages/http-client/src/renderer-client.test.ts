@@ -225,4 +225,23 @@ describe("renderer client: render", () => {
     await client.ready();
     expect(server.requests[0]).toMatchObject({ method: "GET", path: "/readyz" });
   });
+
+  it("voices() calls GET /v1/voices and validates the list", async () => {
+    const list = {
+      engines: ["espeak"],
+      voices: [
+        {
+          engine: "espeak",
+          id: "en-us",
+          name: "English (America)",
+          language: "en-us",
+          otherLanguages: ["en"],
+          gender: "male",
+        },
+      ],
+    };
+    const { client, server } = await clientFor((_req, res) => sendJson(res, 200, list));
+    expect(await client.voices()).toEqual(list);
+    expect(server.requests[0]).toMatchObject({ method: "GET", path: "/v1/voices" });
+  });
 });

@@ -1,11 +1,17 @@
 import {
+  type MediaIngestRequest,
+  type MediaIngestResponse,
+  mediaIngestEventSchema,
   type RenderEvent,
   type RenderRequestInput,
   renderEventSchema,
   type SpeechRequestInput,
   type SpeechResponse,
   speechResponseSchema,
+  type VoiceList,
+  voiceListSchema,
 } from "@video-service/contracts";
+import type { z } from "zod";
 import { ndjsonLines } from "./ndjson.ts";
 import { checkReady } from "./ready.ts";
 import { isRetryableStatus, isUnavailableStatus } from "./retry-policy.ts";
@@ -40,11 +46,24 @@ export interface RendererClient {
    * is thrown, marked retryable when the stream was cut short.
    */
   render(req: RenderRequestInput, opts?: RenderOptions): Promise<RenderDone>;
+  /** GET /v1/voices: every voice of every engine the renderer has. */
+  voices(opts?: { signal?: AbortSignal }): Promise<VoiceList>;
+  /**
+   * POST /v1/media/ingest: probe an uploaded object and normalise it into library files. A 422
+   * (not a video, truncated…) is thrown as a ServiceError carrying the renderer's problem.
+   */
+  ingestMedia(
+    req: MediaIngestRequest,
+    opts?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<MediaIngestResponse>;
   /** GET /readyz; throws ServiceError when the renderer is not ready. */
   ready(opts?: { signal?: AbortSignal }): Promise<void>;
 }
 
 const SERVICE = "renderer";
+
+/** An ingest transcodes a clip of up to a few minutes once (the renderer gives up after 20 min). */
+export const INGEST_TIMEOUT_MS = 21 * 60_000;
 
 export function createRendererClient(options: ServiceClientOptions): RendererClient {
   const connection = connect(SERVICE, options);
@@ -58,24 +77,67 @@ export function createRendererClient(options: ServiceClientOptions): RendererCli
         onSuccess: (response) => readJson(SERVICE, response, speechResponseSchema),
       }),
     render: (req, opts = {}) => render(connection, req, opts),
+    voices: (opts = {}) =>
+      callService(connection, {
+        method: "GET",
+        path: "/v1/voices",
+        signal: opts.signal,
+        onSuccess: (response) => readJson(SERVICE, response, voiceListSchema),
+      }),
+    ingestMedia: async (req, opts = {}) => {
+      const done = await streamedCall(connection, {
+        path: "/v1/media/ingest",
+        body: req,
+        schema: mediaIngestEventSchema,
+        signal: opts.signal,
+        timeoutMs: opts.timeoutMs ?? INGEST_TIMEOUT_MS,
+        what: "ingest",
+      });
+      return done.result;
+    },
     ready: (opts = {}) => checkReady(connection, opts.signal),
   };
 }
 
-async function render(
-  connection: ServiceConnection,
-  req: RenderRequestInput,
-  opts: RenderOptions,
-): Promise<RenderDone> {
-  const timeoutMs = opts.timeoutMs ?? connection.timeoutMs;
-  // Retries cover only getting a 2xx answer; the stream is read outside the retry loop, under
-  // the same attempt's deadline, so a render is never started twice.
-  const { response, attempt } = await callService(connection, {
-    method: "POST",
+function render(connection: ServiceConnection, req: RenderRequestInput, opts: RenderOptions): Promise<RenderDone> {
+  return streamedCall(connection, {
     path: "/v1/renders",
     body: req,
-    accept: "application/x-ndjson",
+    schema: renderEventSchema,
     signal: opts.signal,
+    timeoutMs: opts.timeoutMs ?? connection.timeoutMs,
+    onProgress: opts.onProgress,
+    what: "render",
+  });
+}
+
+/** The NDJSON protocol of renders and ingests: progress lines, then one `done` or `error`. */
+type StreamEvent =
+  | { type: "progress"; progress: number; fps?: number | undefined }
+  | { type: "done" }
+  | { type: "error"; problem: { type: string; title: string; status: number; detail?: string | undefined } };
+
+async function streamedCall<E extends StreamEvent>(
+  connection: ServiceConnection,
+  options: {
+    path: string;
+    body: unknown;
+    schema: z.ZodType<E>;
+    signal?: AbortSignal | undefined;
+    timeoutMs: number;
+    onProgress?: RenderOptions["onProgress"];
+    what: string;
+  },
+): Promise<Extract<E, { type: "done" }>> {
+  const { timeoutMs, signal } = options;
+  // Retries cover only getting a 2xx answer; the stream is read outside the retry loop, under
+  // the same attempt's deadline, so a render or ingest is never started twice.
+  const { response, attempt } = await callService(connection, {
+    method: "POST",
+    path: options.path,
+    body: options.body,
+    accept: "application/x-ndjson",
+    signal,
     timeoutMs,
     onSuccess: async (response, attempt, keepAttempt) => {
       keepAttempt();
@@ -83,9 +145,9 @@ async function render(
     },
   });
   try {
-    return await readRenderStream(response, opts.onProgress, connection.logger);
+    return await readEventStream(response, options.schema, options.onProgress, connection.logger, options.what);
   } catch (err) {
-    if (opts.signal?.aborted) throw opts.signal.reason;
+    if (signal?.aborted) throw signal.reason;
     throw streamFailure(err, attempt, timeoutMs);
   } finally {
     attempt.dispose();
@@ -105,40 +167,42 @@ function streamFailure(err: unknown, attempt: Attempt, timeoutMs: number): Servi
   return failure;
 }
 
-async function readRenderStream(
+async function readEventStream<E extends StreamEvent>(
   response: Response,
+  schema: z.ZodType<E>,
   onProgress: RenderOptions["onProgress"],
   logger: ServiceConnection["logger"],
-): Promise<RenderDone> {
-  if (response.body === null) throw malformed("the render response has no body");
+  what: string,
+): Promise<Extract<E, { type: "done" }>> {
+  if (response.body === null) throw malformed(`the ${what} response has no body`);
   for await (const line of ndjsonLines(response.body)) {
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
-      throw malformed(`a render stream line is not JSON: ${JSON.stringify(line.slice(0, 200))}`);
+      throw malformed(`a ${what} stream line is not JSON: ${JSON.stringify(line.slice(0, 200))}`);
     }
-    const parsed = renderEventSchema.safeParse(value);
+    const parsed = schema.safeParse(value);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(line)"}: ${issue.message}`);
-      throw malformed(`unexpected render event: ${issues.slice(0, 5).join("; ")}`);
+      throw malformed(`unexpected ${what} event: ${issues.slice(0, 5).join("; ")}`);
     }
-    const event = parsed.data;
+    const event: StreamEvent = parsed.data;
     switch (event.type) {
       case "progress":
         try {
           onProgress?.(event.progress, event.fps);
         } catch (err) {
-          // A broken progress callback must not cost the render.
-          logger?.warn({ service: SERVICE, err }, "render progress callback threw");
+          // A broken progress callback must not cost the work.
+          logger?.warn({ service: SERVICE, err }, `${what} progress callback threw`);
         }
         break;
       case "done":
-        return event;
+        return parsed.data as Extract<E, { type: "done" }>;
       case "error":
         throw new ServiceError({
           service: SERVICE,
-          message: `renderer failed: ${event.problem.detail ?? event.problem.title}`,
+          message: `renderer ${what} failed: ${event.problem.detail ?? event.problem.title}`,
           status: event.problem.status,
           problem: event.problem,
           retryable: isRetryableStatus(event.problem.status),
@@ -149,7 +213,7 @@ async function readRenderStream(
   }
   throw new ServiceError({
     service: SERVICE,
-    message: "renderer stream ended before the render finished",
+    message: `renderer stream ended before the ${what} finished`,
     retryable: true,
   });
 }

@@ -1,7 +1,9 @@
 import { trace } from "@opentelemetry/api";
 import { type Logger, pino } from "pino";
+import { redactCredentialsDeep, redactUrlCredentials } from "./redact-url.ts";
 
 export type { Logger } from "pino";
+export { redactCredentialsDeep, redactUrlCredentials } from "./redact-url.ts";
 
 export interface LoggerOptions {
   service: string;
@@ -35,6 +37,14 @@ export function createLogger({ service, level = "info", destination }: LoggerOpt
       base: { service },
       redact: { paths: REDACT, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // URLs with user:password@ anywhere in a line (REDIS_URL, a webhook URL, an error message).
+      formatters: { log: (object) => redactCredentialsDeep(object) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          const redacted = args.map((arg) => (typeof arg === "string" ? redactUrlCredentials(arg) : arg));
+          method.apply(this, redacted as Parameters<typeof method>);
+        },
+      },
       mixin() {
         const context = trace.getActiveSpan()?.spanContext();
         if (!context) return {};

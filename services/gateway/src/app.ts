@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { AppError, createErrorHandler, limitBody, notFoundHandler, validationError } from "@video-service/errors";
+import { AppError, createErrorHandler, limitBody, validationError } from "@video-service/errors";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import type { MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -8,9 +8,14 @@ import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
 import { registerDocsRoutes } from "./api/docs.api.ts";
 import { registerFileRoutes } from "./api/files.api.ts";
 import { registerHealthRoutes } from "./api/health.api.ts";
+import { registerMediaRoutes } from "./api/media.api.ts";
+import { rateLimit } from "./api/rate-limit.ts";
+import { isRedisUnavailable, notFoundOrMethodNotAllowed, rejectBadPercentEncoding } from "./api/request-hygiene.ts";
 import { registerScheduleRoutes } from "./api/schedules.api.ts";
 import { registerTrendRoutes } from "./api/trends.api.ts";
 import { registerVideoRoutes } from "./api/videos.api.ts";
+import { registerVoiceRoutes } from "./api/voices.api.ts";
+import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 
 export type { ApiDeps as AppDeps } from "./api/api.types.ts";
 
@@ -54,7 +59,8 @@ const requireJson: MiddlewareHandler = async (c, next) => {
  * The gateway's HTTP API: pure wiring of routes around the dependencies given (no listening, no
  * environment), so tests drive it with app.request().
  */
-export function createApp(deps: ApiDeps) {
+export function createApp(apiDeps: ApiDeps) {
+  const deps: ApiDeps = { ...apiDeps, voices: apiDeps.voices ?? createVoiceCatalog({ source: apiDeps.renderer }) };
   const app = new OpenAPIHono<{ Variables: ApiKeyVariables }>({
     // The same zod schemas that generate /openapi.json validate requests: failures are 422 problems.
     defaultHook: (result) => {
@@ -68,20 +74,36 @@ export function createApp(deps: ApiDeps) {
     if (err instanceof HTTPException && err.status === 400 && /malformed json/i.test(err.message)) {
       return handleError(new AppError("malformed-json", "the request body is not valid JSON"), c);
     }
+    // Redis down or stalled: the API's connection fails fast; the client is told to come back.
+    if (!(err instanceof AppError) && isRedisUnavailable(err)) {
+      deps.logger.warn({ err: err.message, path: c.req.path }, "redis unavailable; answered 503");
+      const unavailable = new AppError("unavailable", "the job store is not answering; try again shortly", {
+        headers: { "retry-after": "5" },
+      });
+      return handleError(unavailable, c);
+    }
     return handleError(err, c);
   });
-  app.notFound(notFoundHandler);
+  app.notFound(notFoundOrMethodNotAllowed(() => app.routes));
 
   app.use("*", telemetryMiddleware());
   app.use("*", accessLog(deps.logger));
+  app.use("*", rejectBadPercentEncoding);
   app.use("/v1/*", apiKeyAuth(deps.config.API_KEYS));
-  app.use("/v1/*", limitBody(deps.config.MAX_BODY_BYTES));
+  if (deps.rateLimiter) app.use("/v1/*", rateLimit(deps.rateLimiter));
+  const limitJsonBodies = limitBody(deps.config.MAX_BODY_BYTES);
+  // Media uploads are streamed to storage under their own limit (MEDIA_MAX_BYTES, see media-upload.service.ts).
+  app.use("/v1/*", (c, next) =>
+    c.req.method === "PUT" && c.req.path.startsWith("/v1/media/") ? next() : limitJsonBodies(c, next),
+  );
   app.on("POST", "/v1/videos", requireJson);
   app.on("POST", "/v1/schedules", requireJson);
 
   registerVideoRoutes(app, deps);
   registerTrendRoutes(app, deps);
+  registerVoiceRoutes(app, deps.voices ?? createVoiceCatalog({ source: deps.renderer }));
   registerScheduleRoutes(app, deps);
+  registerMediaRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerDocsRoutes(app, { version: API_VERSION });
   if (deps.files) registerFileRoutes(app, { store: deps.store, signingSecret: deps.files.signingSecret });

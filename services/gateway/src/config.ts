@@ -1,8 +1,9 @@
+import os from "node:os";
 import { env, serviceEnvShape, z } from "@video-service/config";
+import { addressPolicy } from "@video-service/net-guard";
 import { checkStorageEnv, reportWithOtherIssues, storageEnvShape } from "@video-service/object-store/storage-env";
 import { userAgentProblem } from "./reddit/reddit.client.ts";
-
-const secret = () => z.string().min(16, "must be at least 16 characters");
+import { parseWebhookSecret } from "./webhooks/webhook-signature.ts";
 
 /**
  * The gateway's environment. Parsed once by main.ts (loadConfig); everything else receives the
@@ -40,9 +41,40 @@ export const gatewayConfigSchema = z
     JOB_RETENTION_DAYS: env.int(30, 1),
     // Failed jobs keep their temp objects this long so a retry can resume; then they are removed.
     FAILED_JOB_RETENTION_SECONDS: env.int(86_400, 0),
-    // Signs webhook bodies (X-Signature: sha256=<hex>); webhooks are sent unsigned without it.
-    WEBHOOK_SECRET: secret().optional(),
+    // Fail-fast bounds of the API's Redis connection: a stalled Redis is a 503 after this, never a hang.
+    REDIS_COMMAND_TIMEOUT_MS: env.int(2000, 50),
+    // Per API key: requests per minute (token bucket in Redis; the burst is the same number), and
+    // unfinished (queued or running) jobs. 0 turns a limit off.
+    RATE_LIMIT_PER_MINUTE: env.int(600, 0),
+    MAX_UNFINISHED_JOBS_PER_KEY: env.int(100, 0),
+    // A Reddit source is resolved at POST time: the request answers 503 rather than wait longer.
+    REDDIT_CREATE_TIMEOUT_MS: env.int(5000, 100),
+    // Standard Webhooks secrets, whsec_<base64 of 24–64 bytes>, comma-separated: every one signs
+    // (rotation); without one, requests with a webhook are refused (422).
+    WEBHOOK_SECRET: env.list().superRefine((secrets, ctx) => {
+      for (const [index, value] of secrets.entries()) {
+        try {
+          parseWebhookSecret(value);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: `secret ${index + 1} ${(err as Error).message}` });
+        }
+      }
+    }),
     WEBHOOK_TIMEOUT_MS: env.int(5000, 100),
+    // Attempts per event, and the full-jitter backoff between them (bound doubles up to the cap).
+    WEBHOOK_ATTEMPTS: env.int(5, 1),
+    WEBHOOK_BACKOFF_MS: env.int(10_000, 0),
+    WEBHOOK_BACKOFF_CAP_MS: env.int(120_000, 0),
+    // Production: receivers must be https://.
+    WEBHOOK_REQUIRE_HTTPS: env.bool(false),
+    // Private addresses webhooks may reach anyway (local development): IPs, CIDRs or host names.
+    WEBHOOK_ALLOW_HOSTS: env.list().superRefine((entries, ctx) => {
+      try {
+        addressPolicy(entries);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    }),
     // Reddit app-only OAuth (a "script" or "web app" at reddit.com/prefs/apps). Without them the
     // public JSON endpoints are used: heavily throttled, for development only.
     REDDIT_CLIENT_ID: z.string().min(1).optional(),
@@ -85,6 +117,10 @@ export const gatewayConfigSchema = z
       .regex(/^\d{1,3}$/)
       .default("24"),
     MAX_BODY_BYTES: env.int(256 * 1024, 1024),
+    // Media library uploads (PUT /v1/media/…): streamed, refused with 413 past this many bytes.
+    MEDIA_MAX_BYTES: env.int(200 * 1024 * 1024, 1024),
+    // Uploads are spooled here before they go to storage (tmpfs in ECS: the root file system is read-only).
+    SCRATCH_DIR: z.string().default(os.tmpdir()),
     // ECS stopTimeout is 120 s max; leave room for the renderer to be told and telemetry to flush.
     SHUTDOWN_TIMEOUT_MS: env.int(60_000, 1000),
     // Dependencies down ≠ job failed: while imagegen, the renderer or storage cannot take a call, a

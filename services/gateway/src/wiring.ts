@@ -1,19 +1,23 @@
 import { createImagegenClient, createRendererClient, type ServiceClientOptions } from "@video-service/http-client";
 import type { Logger } from "@video-service/logger";
+import { addressPolicy, type GuardedRequestOptions, type Resolver } from "@video-service/net-guard";
 import { createObjectStore, type ObjectStore } from "@video-service/object-store";
 import { storageConfigFromEnv } from "@video-service/object-store/storage-env";
 import { Redis } from "ioredis";
 import { IdempotencyStore } from "./api/idempotency.ts";
+import { createRateLimiter } from "./api/rate-limit.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
 import type { GatewayConfig } from "./config.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
 import { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
+import { createMediaLibrary } from "./media/media-library.store.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
 import { createWebhookSender } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
+import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
 import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
@@ -23,8 +27,10 @@ export interface GatewayOverrides {
   store?: ObjectStore;
   /** Options of the imagegen and renderer clients over the configured ones (retries, timeouts). */
   serviceClients?: Partial<Omit<ServiceClientOptions, "baseUrl" | "token">>;
-  /** The wait between webhook attempts (default 500 ms). */
+  /** The bound of the first wait between webhook attempts (default WEBHOOK_BACKOFF_MS). */
   webhookBackoffMs?: number;
+  /** Webhook DNS resolution and socket factory (tests: a resolver stub, a loopback-only connector). */
+  webhookNetwork?: { resolve?: Resolver; createConnection?: GuardedRequestOptions["createConnection"] };
   /** Clocks of the Reddit client, trends and schedules; false leaves Reddit out (Reddit requests are refused). */
   reddit?: false | { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> };
   /** Builds the YouTube publisher; by default the configured one (undefined without credentials). */
@@ -38,6 +44,8 @@ export interface GatewayServices {
   app: GatewayApp;
   store: ObjectStore;
   redis: Redis;
+  /** The API's own connection: no offline queue, command timeouts (503 rather than a hang). */
+  apiRedis: Redis;
   jobs: JobStore;
   events: JobEvents;
   queue: VideoQueue;
@@ -70,6 +78,26 @@ export async function createGatewayServices({
 
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false });
   redis.on("error", (err) => logger.error({ err: err.message }, "redis connection error"));
+  // The HTTP API's connection fails fast: no offline queue (a command while disconnected throws at
+  // once), one retry per command, and a command timeout (a stalled Redis). BullMQ's workers keep
+  // the patient connection above (they must wait for Redis, not fail).
+  const apiRedis = new Redis(config.REDIS_URL, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
+    connectTimeout: Math.max(1000, config.REDIS_COMMAND_TIMEOUT_MS),
+  });
+  apiRedis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error (API)"));
+  // Without an offline queue, the first requests would fail while it connects; a Redis that is down
+  // at start must not keep the gateway from serving /healthz, so the wait is short.
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 3000);
+    apiRedis.once("ready", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const apiJobs = new JobStore({ redis: apiRedis, retentionSeconds: config.JOB_RETENTION_DAYS * 86_400 });
   const jobs = new JobStore({ redis, retentionSeconds: config.JOB_RETENTION_DAYS * 86_400 });
   const events = createJobEvents({ redis });
   const queue = createVideoQueue({
@@ -91,17 +119,38 @@ export async function createGatewayServices({
     logger,
     ...overrides.serviceClients,
   });
+  const apiQueue = createVideoQueue({
+    connection: apiRedis,
+    name: config.QUEUE_NAME,
+    attempts: config.JOB_ATTEMPTS,
+    backoffMs: config.JOB_BACKOFF_MS,
+  });
+  // One cache of the renderer's voices for the API (GET /v1/voices, request checks) and the worker (scripts).
+  const voices = createVoiceCatalog({ source: renderer });
   const webhooks = createWebhookSender({
-    secret: config.WEBHOOK_SECRET,
+    secrets: config.WEBHOOK_SECRET,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
     logger,
-    ...(overrides.webhookBackoffMs === undefined ? {} : { backoffMs: overrides.webhookBackoffMs }),
+    attempts: config.WEBHOOK_ATTEMPTS,
+    backoffMs: overrides.webhookBackoffMs ?? config.WEBHOOK_BACKOFF_MS,
+    backoffCapMs: config.WEBHOOK_BACKOFF_CAP_MS,
+    policy: addressPolicy(config.WEBHOOK_ALLOW_HOSTS),
+    requireHttps: config.WEBHOOK_REQUIRE_HTTPS,
+    ...overrides.webhookNetwork,
   });
 
   const reddit =
     overrides.reddit === false
       ? undefined
-      : createRedditFeatures({ config, redis, jobs, queue, logger, ...overrides.reddit });
+      : createRedditFeatures({
+          config,
+          redis,
+          jobs,
+          queue,
+          logger,
+          media: createMediaLibrary(store),
+          ...overrides.reddit,
+        });
   // Undefined without YouTube credentials: publish.youtube requests are then refused with a 422.
   const youtube = overrides.youtube
     ? overrides.youtube({ store, redis, jobs })
@@ -128,6 +177,7 @@ export async function createGatewayServices({
       store,
       imagegen,
       renderer,
+      voices,
       sources: reddit ? { ...defaultStorySources, reddit: reddit.source } : defaultStorySources,
       webhooks,
       logger,
@@ -144,14 +194,16 @@ export async function createGatewayServices({
     config,
     logger,
     store,
-    jobs,
-    queue,
+    jobs: apiJobs,
+    queue: apiQueue,
     events,
-    idempotency: new IdempotencyStore({ redis }),
+    idempotency: new IdempotencyStore({ redis: apiRedis }),
+    rateLimiter: createRateLimiter({ redis: apiRedis, perMinute: config.RATE_LIMIT_PER_MINUTE }),
     webhooks,
     imagegen,
     renderer,
-    redis,
+    redis: apiRedis,
+    voices,
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
     reddit,
     schedules: reddit?.schedules,
@@ -163,6 +215,7 @@ export async function createGatewayServices({
     app,
     store,
     redis,
+    apiRedis,
     jobs,
     events,
     queue,
@@ -175,7 +228,18 @@ export async function createGatewayServices({
       { name: "worker", run: () => worker?.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
       { name: "queue", run: () => queue.close() },
+      { name: "api-queue", run: () => apiQueue.close() },
       { name: "events", run: () => events.close() },
+      // Pending webhook retries are abandoned (recorded on their jobs) rather than holding the exit.
+      { name: "webhooks", run: () => webhooks.close() },
+      {
+        name: "api-redis",
+        run: () =>
+          apiRedis.quit().then(
+            () => undefined,
+            () => apiRedis.disconnect(),
+          ),
+      },
     ],
   };
 }

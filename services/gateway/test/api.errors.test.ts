@@ -178,7 +178,13 @@ describe("gateway API: client mistakes, auth, docs, health", () => {
     expect(ready.status).toBe(200);
 
     h.renderer.behaviour.ready = false;
-    const notReady = await h.app.request("/readyz");
+    // Anyone learns only that it is not ready; the details need an API key (or the internal token).
+    const anonymous = (await expectProblem(await h.app.request("/readyz"), 503)) as ProblemBody;
+    expect(anonymous.detail).toBe("not ready");
+    expect(JSON.stringify(anonymous)).not.toMatch(/renderer|127\.0\.0\.1|checks/);
+    const internal = await h.app.request("/readyz", { headers: { "x-internal-token": h.config.INTERNAL_TOKEN } });
+    expect(((await expectProblem(internal, 503)) as ProblemBody).detail).toMatch(/renderer/);
+    const notReady = await h.call("GET", "/readyz");
     const problem = (await expectProblem(notReady, 503)) as ProblemBody & { checks: Record<string, string> };
     expect(problem.detail).toMatch(/renderer/);
     expect(problem.checks.redis).toBe("ok");
@@ -187,7 +193,7 @@ describe("gateway API: client mistakes, auth, docs, health", () => {
     h.renderer.behaviour.ready = true;
 
     await h.imagegen.close();
-    const imagegenDown = (await expectProblem(await h.app.request("/readyz"), 503)) as ProblemBody & {
+    const imagegenDown = (await expectProblem(await h.call("GET", "/readyz"), 503)) as ProblemBody & {
       checks: Record<string, string>;
     };
     expect(imagegenDown.checks.imagegen).not.toBe("ok");

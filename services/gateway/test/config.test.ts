@@ -27,7 +27,7 @@ describe("gateway configuration", () => {
       LOG_LEVEL: "info",
     });
     expect(config.S3_BUCKET).toBeUndefined();
-    expect(config.WEBHOOK_SECRET).toBeUndefined();
+    expect(config.WEBHOOK_SECRET).toEqual([]);
   });
 
   it("fails fast listing every bad variable: no API keys, short secrets, bad URLs", () => {

@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createImagegenClient, createRendererClient } from "@video-service/http-client";
-import { silentLogger } from "@video-service/logger";
+import { type Logger, silentLogger } from "@video-service/logger";
+import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -21,6 +22,8 @@ import { type FakeRenderer, startFakeRenderer } from "./fakes/fake-renderer.ts";
 import { startRedis, type TestRedis } from "./redis.ts";
 
 export const API_KEY = "test-api-key-0123456789";
+/** A Standard Webhooks secret (whsec_ + base64 of 32 bytes). */
+export const TEST_WEBHOOK_SECRET = `whsec_${Buffer.from("test-webhook-secret-0123456789ab").toString("base64")}`;
 const INTERNAL_TOKEN = "test-internal-token-0123456789";
 
 export interface Harness {
@@ -68,14 +71,29 @@ export async function startHarness({
   runWorker = true,
   reddit = false,
   youtube,
+  webhookNetwork,
+  logger = silentLogger(),
+  redisAppendonly = false,
+  realRenderer,
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
   reddit?: boolean;
+  /** Webhook DNS and sockets (a resolver stub, a loopback-only connector). */
+  webhookNetwork?: GatewayOverrides["webhookNetwork"];
+  /** The gateway's logger (tests that read the log pass one writing to a stream). */
+  logger?: Logger;
+  /** Run the private Redis with AOF persistence (crash and restart tests). */
+  redisAppendonly?: boolean;
+  /**
+   * Starts a real renderer on the harness's store (the media library's ingest needs FFmpeg); the
+   * gateway then talks to it instead of the fake renderer.
+   */
+  realRenderer?: (options: { store: ObjectStore; token: string }) => Promise<{ url: string; close(): Promise<void> }>;
   /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
   youtube?: GatewayOverrides["youtube"];
 } = {}): Promise<Harness> {
-  const testRedis = await startRedis();
+  const testRedis = await startRedis({ appendonly: redisAppendonly });
   const storageDir = await mkdtemp(path.join(tmpdir(), "gateway-store-"));
   const fakeReddit = reddit ? await startFakeReddit() : undefined;
   const parsed = gatewayConfigSchema.parse({
@@ -89,7 +107,9 @@ export async function startHarness({
     LOG_LEVEL: "silent",
     RUN_WORKER: String(runWorker),
     WORKER_CONCURRENCY: "2",
-    WEBHOOK_SECRET: "test-webhook-secret-0123",
+    WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    // The tests' receivers listen on loopback.
+    WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
     WEBHOOK_TIMEOUT_MS: "2000",
     ...(fakeReddit
       ? {
@@ -110,7 +130,8 @@ export async function startHarness({
   });
   const renderer = await startFakeRenderer({ store, token: INTERNAL_TOKEN });
   const imagegen = await startFakeImagegen({ store, token: INTERNAL_TOKEN });
-  const config: GatewayConfig = { ...parsed, IMAGEGEN_URL: imagegen.url, RENDERER_URL: renderer.url };
+  const real = realRenderer ? await realRenderer({ store, token: INTERNAL_TOKEN }) : undefined;
+  const config: GatewayConfig = { ...parsed, IMAGEGEN_URL: imagegen.url, RENDERER_URL: real?.url ?? renderer.url };
   const shutdown = new AbortController();
   const overrides: GatewayOverrides = {
     store,
@@ -120,12 +141,13 @@ export async function startHarness({
     // Reddit's waits (rate limit, backoff) take a few milliseconds here.
     reddit: fakeReddit ? { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))) } : false,
     ...(youtube ? { youtube } : {}),
+    ...(webhookNetwork ? { webhookNetwork } : {}),
     app: { shutdownSignal: shutdown.signal, sseHeartbeatMs: 200, readinessTimeoutMs: 1000 },
   };
   const queues: Queue[] = [];
 
   const build = async (): Promise<GatewayServices> => {
-    const services = await createGatewayServices({ config, logger: silentLogger(), overrides });
+    const services = await createGatewayServices({ config, logger, overrides });
     await services.reddit?.schedules.reconcile();
     return services;
   };
@@ -198,6 +220,7 @@ export async function startHarness({
       await closeServices(current);
       await fakeReddit?.close();
       await renderer.close();
+      await real?.close();
       await imagegen.close();
       await testRedis.stop();
       await rm(storageDir, { recursive: true, force: true });
@@ -228,7 +251,13 @@ export function startExtraWorker(h: Harness, options: Partial<WorkerDeps> = {}):
     imagegen: createImagegenClient({ baseUrl: h.imagegen.url, token }),
     renderer: createRendererClient({ baseUrl: h.renderer.url, token }),
     sources: defaultStorySources,
-    webhooks: createWebhookSender({ secret: undefined, timeoutMs: 1000, logger }),
+    webhooks: createWebhookSender({
+      secrets: h.config.WEBHOOK_SECRET,
+      timeoutMs: 1000,
+      logger,
+      policy: addressPolicy(h.config.WEBHOOK_ALLOW_HOSTS),
+      requireHttps: false,
+    }),
     logger,
     signedUrlTtlSeconds: 60,
     ...options,

@@ -1,9 +1,7 @@
-import { createHmac } from "node:crypto";
-import { createServer, type IncomingMessage } from "node:http";
-import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness, textStory } from "./harness.ts";
+import { type Harness, startHarness, TEST_WEBHOOK_SECRET, textStory } from "./harness.ts";
+import { startWebhookReceiver, verifyStandardWebhook } from "./webhook-receiver.ts";
 
 interface JobBody {
   id: string;
@@ -14,33 +12,8 @@ interface JobBody {
   outputs?: unknown;
 }
 
-/** A webhook receiver on a real port that records what it is sent. */
-async function startWebhookReceiver() {
-  const received: { body: string; signature: string | undefined }[] = [];
-  const server = createServer((req: IncomingMessage, res) => {
-    let body = "";
-    req.on("data", (chunk: Buffer) => {
-      body += chunk.toString("utf8");
-    });
-    req.on("end", () => {
-      received.push({ body, signature: req.headers["x-signature"] as string | undefined });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    received,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe("video jobs: cancel, failure, retry", () => {
-  const deliveriesFor = (id: string) =>
-    hook.received
-      .map((delivery) => JSON.parse(delivery.body) as { id: string; status: string; outputs: unknown })
-      .filter((payload) => payload.id === id);
+  const deliveriesFor = (id: string) => hook.for(id).map((delivery) => delivery.event.data);
   let h: Harness;
   let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
   beforeAll(async () => {
@@ -84,14 +57,11 @@ describe("video jobs: cancel, failure, retry", () => {
     expect(streamed).toMatch(/event: status\ndata: \{"type":"status","status":"cancelled"\}/);
     await expect.poll(() => h.store.list(`audio/temp/${created.id}/`)).toEqual([]);
 
-    // The webhook tells how it ended, signed with the webhook secret.
-    await expect.poll(() => hook.received.length).toBeGreaterThan(0);
-    const delivery = hook.received.find((d) => (JSON.parse(d.body) as { id: string }).id === created.id);
-    expect(JSON.parse(delivery?.body ?? "{}")).toMatchObject({ id: created.id, status: "cancelled" });
-    const expected = `sha256=${createHmac("sha256", "test-webhook-secret-0123")
-      .update(delivery?.body ?? "")
-      .digest("hex")}`;
-    expect(delivery?.signature).toBe(expected);
+    // The webhook tells how it ended, signed the Standard Webhooks way with the webhook secret.
+    await expect.poll(() => hook.for(created.id).length).toBeGreaterThan(0);
+    const [delivery] = hook.for(created.id);
+    expect(delivery?.event).toMatchObject({ type: "video.cancelled", data: { id: created.id, status: "cancelled" } });
+    expect(verifyStandardWebhook(TEST_WEBHOOK_SECRET, delivery?.headers ?? {}, delivery?.body ?? "")).toBeUndefined();
 
     // Cancelling again is harmless; a finished job cannot be cancelled.
     expect((await h.call("DELETE", `/v1/videos/${created.id}`)).status).toBe(200);

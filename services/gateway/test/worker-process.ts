@@ -5,6 +5,7 @@
  */
 import { createImagegenClient, createRendererClient } from "@video-service/http-client";
 import { silentLogger } from "@video-service/logger";
+import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore } from "@video-service/object-store";
 import { Redis } from "ioredis";
 import { createJobEvents } from "../src/jobs/job-events.ts";
@@ -22,6 +23,7 @@ export interface WorkerProcessOptions {
   imagegenUrl: string;
   rendererUrl: string;
   internalToken: string;
+  webhookSecret: string;
   /** BullMQ's lock of a running job; short, so that the job is found stalled soon after the kill. */
   lockDuration: number;
   /**
@@ -51,7 +53,13 @@ await createWorker({
   imagegen: createImagegenClient({ baseUrl: options.imagegenUrl, token: options.internalToken, retries: 0 }),
   renderer: createRendererClient({ baseUrl: options.rendererUrl, token: options.internalToken, retries: 0 }),
   sources: defaultStorySources,
-  webhooks: createWebhookSender({ secret: undefined, timeoutMs: 1000, logger }),
+  webhooks: createWebhookSender({
+    secrets: [options.webhookSecret],
+    timeoutMs: 1000,
+    logger,
+    policy: addressPolicy(["127.0.0.1"]),
+    requireHttps: false,
+  }),
   logger,
   signedUrlTtlSeconds: 60,
   stalledJobs: { lockDuration: options.lockDuration, stalledInterval: options.stalledInterval },

@@ -52,6 +52,7 @@ describe("a worker that dies mid-job", () => {
       imagegenUrl: h.imagegen.url,
       rendererUrl: h.renderer.url,
       internalToken: h.config.INTERNAL_TOKEN,
+      webhookSecret: h.config.WEBHOOK_SECRET[0] ?? "",
       lockDuration: LOCK_DURATION_MS,
       stalledInterval: STALLED_INTERVAL_MS,
     };
@@ -122,7 +123,7 @@ describe("a worker that dies mid-job", () => {
         body += chunk.toString("utf8");
       });
       req.on("end", () => {
-        heard.push((JSON.parse(body) as { status: string }).status);
+        heard.push((JSON.parse(body) as { data: { status: string } }).data.status);
         res.writeHead(204).end();
       });
     });

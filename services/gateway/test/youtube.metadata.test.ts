@@ -2,6 +2,7 @@ import { silentLogger } from "@video-service/logger";
 import { describe, expect, it } from "vitest";
 import { createVideoRequestSchema } from "../src/api/video.schemas.ts";
 import { gatewayConfigSchema } from "../src/config.ts";
+import { mediaCreditLines } from "../src/media/media-choice.ts";
 import type { Story } from "../src/script/index.ts";
 import { createYoutubePublisherFromConfig } from "../src/youtube/index.ts";
 import { buildVideoResource, cutAtWord, fitTags, type YoutubePublishRequest } from "../src/youtube/video-metadata.ts";
@@ -36,6 +37,31 @@ describe("YouTube metadata", () => {
     expect(snippet.description.length).toBeLessThanOrEqual(5000);
     expect(snippet.description.endsWith("#Shorts")).toBe(true);
     expect(snippet.description).toContain("r/AskReddit");
+  });
+
+  it("credits the library's background and music, whatever the description and its cut", () => {
+    const lines = mediaCreditLines([
+      { kind: "background-video", name: "ocean", credit: "CC BY 4.0, Jane <Doe>" },
+      { kind: "music", name: "calm", credit: "own work" },
+    ]);
+    const { snippet } = buildVideoResource({
+      story,
+      format: "short",
+      request: { ...defaults, description: "y ".repeat(4000) },
+      defaultCategoryId: "24",
+      mediaCredits: lines,
+    });
+    expect(snippet.description.length).toBeLessThanOrEqual(5000);
+    expect(snippet.description).toContain("Background: ocean (CC BY 4.0, Jane Doe)\nMusic: calm (own work)");
+    expect(snippet.description.endsWith("#Shorts")).toBe(true);
+    const plain = buildVideoResource({
+      story,
+      format: "long",
+      request: defaults,
+      defaultCategoryId: "24",
+      mediaCredits: lines,
+    });
+    expect(plain.snippet.description).toContain("Music: calm (own work)");
   });
 
   it("uses the source's own description (the Reddit credit) when the story has one", () => {

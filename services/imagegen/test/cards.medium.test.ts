@@ -75,6 +75,34 @@ describe("themes", () => {
   });
 });
 
+describe("transparent cards (laid over a library background)", () => {
+  it.each(["title", "comment", "text"] as const)(
+    "%s: clear outside the panel, opaque inside, RGBA PNG",
+    async (kind) => {
+      const { panel } = cardLayout("short");
+      const context = { ...cardContext("short", "dark"), transparent: true };
+      const image = await renderCard(CARDS[kind], context);
+      const info = await readImageInfo(image.data);
+      expect({ format: info.format, width: info.width, height: info.height, channels: info.channels }).toEqual({
+        format: "png",
+        width: 1080,
+        height: 1920,
+        channels: 4,
+      });
+      // A corner and the caption zone are fully transparent; the panel's padding is solid panel colour.
+      expect((await readPixel(image.data, 5, 5))[3]).toBe(0);
+      expect((await readPixel(image.data, 540, 1900))[3]).toBe(0);
+      const inside = await readPixel(
+        image.data,
+        panel.left + Math.round(panel.padding / 2),
+        Math.round((panel.top + panel.bottom) / 2),
+      );
+      expect(inside[3]).toBe(255);
+      expect(Math.max(...inside.slice(0, 3))).toBeLessThan(50);
+    },
+  );
+});
+
 describe("caption zone", () => {
   it("stays clear of the panel even when the text is far too long for it", async () => {
     const seed = "caption-zone";

@@ -6,9 +6,10 @@ import type { ObjectStore } from "@video-service/object-store";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import { Hono } from "hono";
 import type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
+import { createMediaRoutes } from "./media/media.routes.ts";
 import { createRenderAdmission, type RenderAdmission } from "./render/admission.ts";
 import { createRenderRoutes } from "./render/render.routes.ts";
-import { createSpeechRoutes } from "./speech/speech.routes.ts";
+import { createSpeechRoutes, createVoiceRoutes } from "./speech/speech.routes.ts";
 import type { TtsEngine } from "./speech/tts.ts";
 
 export type { FfmpegCapabilities } from "./ffmpeg/ffmpeg.runner.ts";
@@ -80,8 +81,19 @@ export function createApp(deps: RendererDeps): Hono {
     }),
   );
   app.route(
+    "/v1/media",
+    createMediaRoutes({
+      store: deps.store,
+      logger: deps.logger,
+      scratchDir: deps.scratchDir,
+      admission,
+      formats: deps.formats ?? FORMATS,
+    }),
+  );
+  app.route(
     "/v1/speech",
     createSpeechRoutes({ store: deps.store, tts: deps.tts, logger: deps.logger, scratchDir: deps.scratchDir }),
   );
+  app.route("/v1/voices", createVoiceRoutes({ tts: deps.tts }));
   return app;
 }

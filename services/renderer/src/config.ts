@@ -6,6 +6,7 @@ import {
   storageConfigFromEnv,
   storageEnvShape,
 } from "@video-service/object-store/storage-env";
+import { POLLY_ENGINES } from "./speech/polly.client.ts";
 
 /** The renderer's environment, parsed once in main.ts. */
 export const rendererConfigSchema = z
@@ -18,8 +19,27 @@ export const rendererConfigSchema = z
     RENDER_CONCURRENCY: env.int(1, 1),
     // Shutdown lets running renders finish for this long before aborting them (under ECS stopTimeout).
     RENDER_DRAIN_MS: env.int(30_000),
+    // Amazon Polly: off unless enabled; credentials come from the default AWS chain (the task role).
+    POLLY_ENABLED: env.bool(false),
+    POLLY_REGION: z.string().min(1).optional(),
+    AWS_REGION: z.string().min(1).optional(),
+    POLLY_ENDPOINT: env.url().optional(),
+    // The Polly engines this deployment may use, most natural first (long-form costs 6× neural).
+    POLLY_ENGINES: env
+      .list()
+      .pipe(z.array(z.enum(POLLY_ENGINES)))
+      .transform((engines) => (engines.length > 0 ? engines : [...POLLY_ENGINES])),
   })
   .superRefine(checkStorageEnv, reportWithOtherIssues)
+  .superRefine((raw, ctx) => {
+    if (raw.POLLY_ENABLED && !raw.POLLY_REGION && !raw.AWS_REGION) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["POLLY_REGION"],
+        message: "POLLY_ENABLED needs POLLY_REGION (or AWS_REGION), e.g. us-east-1",
+      });
+    }
+  })
   .transform((raw) => ({
     port: raw.PORT,
     host: raw.HOST,
@@ -28,6 +48,13 @@ export const rendererConfigSchema = z
     scratchDir: raw.SCRATCH_DIR,
     renderConcurrency: raw.RENDER_CONCURRENCY,
     renderDrainMs: raw.RENDER_DRAIN_MS,
+    polly: raw.POLLY_ENABLED
+      ? {
+          region: raw.POLLY_REGION ?? raw.AWS_REGION ?? "us-east-1",
+          endpoint: raw.POLLY_ENDPOINT,
+          engines: raw.POLLY_ENGINES,
+        }
+      : undefined,
     otlpEndpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
     logLevel: raw.LOG_LEVEL,
   }));

@@ -4,6 +4,7 @@ import { createLogger } from "@video-service/logger";
 import { installShutdown } from "@video-service/shutdown";
 import { initTelemetry } from "@video-service/telemetry";
 import { rendererConfigSchema } from "./config.ts";
+import type { TtsEngine } from "./speech/tts.ts";
 
 const config = loadConfig(rendererConfigSchema);
 const logger = createLogger({ service: "renderer", level: config.logLevel });
@@ -18,6 +19,8 @@ const [
   { listen },
   { createEspeakEngine },
   { sweepScratch },
+  { createPollyClient },
+  { createPollyEngine },
 ] = await Promise.all([
   import("./app.ts"),
   import("./ffmpeg/ffmpeg.runner.ts"),
@@ -25,6 +28,8 @@ const [
   import("@video-service/shutdown"),
   import("./speech/espeak.engine.ts"),
   import("./render/scratch.ts"),
+  import("./speech/polly.client.ts"),
+  import("./speech/polly.engine.ts"),
 ]);
 
 // Nested secrets (the storage signing key) are left out rather than redacted one by one.
@@ -38,7 +43,16 @@ if (!capabilities.ok) logger.error({ capabilities }, "ffmpeg lacks what renders 
 
 const store = createObjectStore(config.storage);
 const admission = createRenderAdmission({ concurrency: config.renderConcurrency });
-const tts = createEspeakEngine();
+const espeak = createEspeakEngine();
+// Polly only when configured: a request for it otherwise gets a 422 naming the engines available.
+const polly = config.polly
+  ? createPollyEngine({
+      client: createPollyClient({ region: config.polly.region, endpoint: config.polly.endpoint, logger }),
+      logger,
+      engines: config.polly.engines,
+    })
+  : undefined;
+const tts: Record<string, TtsEngine> = polly ? { espeak, polly } : { espeak };
 const app = createApp({
   store,
   logger,
@@ -68,7 +82,7 @@ installShutdown({
       },
     },
     { name: "close server", run: () => server.close() },
-    { name: "stop speech engine", run: () => tts.close() },
+    { name: "stop speech engines", run: async () => void (await Promise.all([espeak.close(), polly?.close()])) },
     { name: "flush telemetry", run: () => telemetry.shutdown() },
   ],
 });

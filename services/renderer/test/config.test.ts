@@ -18,6 +18,25 @@ describe("rendererConfigSchema", () => {
     expect(config.scratchDir.length).toBeGreaterThan(0);
   });
 
+  it("enables Polly only when asked, with a region and the engines allowed", () => {
+    expect(loadConfig(rendererConfigSchema, REQUIRED).polly).toBeUndefined();
+    expect(() => loadConfig(rendererConfigSchema, { ...REQUIRED, POLLY_ENABLED: "true" })).toThrow(/POLLY_REGION/);
+    expect(
+      loadConfig(rendererConfigSchema, {
+        ...REQUIRED,
+        POLLY_ENABLED: "true",
+        AWS_REGION: "eu-west-1",
+        POLLY_ENGINES: "neural, standard",
+      }).polly,
+    ).toEqual({ region: "eu-west-1", endpoint: undefined, engines: ["neural", "standard"] });
+    expect(
+      loadConfig(rendererConfigSchema, { ...REQUIRED, POLLY_ENABLED: "1", POLLY_REGION: "us-east-1" }).polly?.engines,
+    ).toEqual(["generative", "long-form", "neural", "standard"]);
+    expect(() =>
+      loadConfig(rendererConfigSchema, { ...REQUIRED, POLLY_ENABLED: "1", POLLY_REGION: "x", POLLY_ENGINES: "neurl" }),
+    ).toThrow(/POLLY_ENGINES/);
+  });
+
   it("switches to S3 when a bucket is set", () => {
     const config = loadConfig(rendererConfigSchema, {
       ...REQUIRED,

@@ -9,7 +9,9 @@ import type { ImagegenClient, RendererClient, YoutubePublisher } from "../pipeli
 import type { WebhookSender } from "../pipeline/webhook.ts";
 import type { ScheduleService } from "../schedules/schedule.service.ts";
 import type { RedditApiDeps } from "../trends/index.ts";
+import type { VoiceCatalog } from "../voices/voice-catalog.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 /** Everything the HTTP API uses; main.ts builds it, tests build it around their own Redis and fakes. */
 export interface ApiDeps {
@@ -20,6 +22,8 @@ export interface ApiDeps {
   queue: VideoQueue;
   events: JobEvents;
   idempotency: IdempotencyStore;
+  /** Requests per minute per API key; absent: no limit. */
+  rateLimiter?: RateLimiter | undefined;
   webhooks: WebhookSender;
   imagegen: ImagegenClient;
   renderer: RendererClient;
@@ -34,6 +38,8 @@ export interface ApiDeps {
   files?: { signingSecret: string } | undefined;
   /** Aborted when the server shuts down: open SSE streams end so the HTTP server can close. */
   shutdownSignal?: AbortSignal;
+  /** The renderer's voices, cached; createApp makes one around `renderer` when absent. */
+  voices?: VoiceCatalog | undefined;
   /** SSE heartbeat interval; default 15 s. */
   sseHeartbeatMs?: number;
   /** Per-dependency timeout of /readyz; default 2 s. */

@@ -3,6 +3,11 @@ import type { Redis } from "ioredis";
 
 /** How long an Idempotency-Key is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/**
+ * How long a claim lives until its job is created: a claim that Redis ran late (the client was
+ * already answered 503) must not block the key for a day.
+ */
+export const IDEMPOTENCY_CLAIM_SECONDS = 60;
 
 export type IdempotencyClaim =
   | { kind: "new" }
@@ -57,7 +62,7 @@ export class IdempotencyStore {
   }): Promise<IdempotencyClaim> {
     const key = this.#key(scope, idempotencyKey);
     const value = JSON.stringify({ requestHash, jobId });
-    const set = await this.#redis.set(key, value, "EX", IDEMPOTENCY_TTL_SECONDS, "NX");
+    const set = await this.#redis.set(key, value, "EX", IDEMPOTENCY_CLAIM_SECONDS, "NX");
     if (set === "OK") return { kind: "new" };
     const existing = await this.#redis.get(key);
     if (existing === null) return this.claim({ scope, idempotencyKey, requestHash, jobId });
@@ -65,6 +70,11 @@ export class IdempotencyStore {
     return stored.requestHash === requestHash
       ? { kind: "replay", jobId: stored.jobId }
       : { kind: "mismatch", jobId: stored.jobId };
+  }
+
+  /** The job exists: the key is remembered for the whole period. */
+  async confirm({ scope, idempotencyKey }: { scope: string; idempotencyKey: string }): Promise<void> {
+    await this.#redis.expire(this.#key(scope, idempotencyKey), IDEMPOTENCY_TTL_SECONDS);
   }
 
   /** Forgets a claim whose job could not be created, so the client can try again with the same key. */

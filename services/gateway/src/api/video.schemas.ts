@@ -1,18 +1,28 @@
 import { z } from "@hono/zod-openapi";
-import { formatSchema, jobIdSchema, objectKeySchema, themeSchema, voiceSchema } from "@video-service/contracts";
+import {
+  formatSchema,
+  jobIdSchema,
+  mediaNameSchema,
+  objectKeySchema,
+  RANDOM_MEDIA,
+  themeSchema,
+  voiceSchema,
+} from "@video-service/contracts";
+import { GENERATED_BACKGROUND } from "../media/media-choice.ts";
 import { SOURCE_TYPES } from "../sources/index.ts";
+import { plainText, singleLineText } from "./text.schemas.ts";
 
 /** The story as text: a title, an optional body and optional comments, narrated in that order. */
 export const textSourceSchema = z
   .object({
     type: z.literal("text"),
-    title: z.string().trim().min(1).max(300),
-    body: z.string().trim().min(1).max(40_000).optional(),
+    title: singleLineText().trim().min(1).max(300),
+    body: plainText().trim().min(1).max(40_000).optional(),
     comments: z
       .array(
         z.object({
-          author: z.string().trim().min(1).max(64).optional(),
-          body: z.string().trim().min(1).max(10_000),
+          author: singleLineText().trim().min(1).max(64).optional(),
+          body: plainText().trim().min(1).max(10_000),
         }),
       )
       .max(50)
@@ -59,18 +69,48 @@ export const sourceSchema = z
   .openapi("Source");
 export type SourceSpec = z.infer<typeof sourceSchema>;
 
+/** A library item by name, or "random" (chosen when the job is created). */
+const mediaChoiceSchema = z.union([z.literal(RANDOM_MEDIA), mediaNameSchema]);
+
 export const styleSchema = z
   .object({
     theme: themeSchema.default("dark"),
     captions: z.enum(["word", "sentence", "none"]).default("word"),
+    background: z
+      .union([z.literal(GENERATED_BACKGROUND), mediaChoiceSchema])
+      .optional()
+      .openapi({
+        description:
+          'A background from the media library: a background-video or background-image by name, "random" (any ' +
+          'uploaded background; the generated one when there is none), or "generated" (the default: a blurred ' +
+          "backdrop drawn for the story). The name chosen is written into the stored request.",
+        example: "ocean-waves",
+      }),
+    backgroundDim: z
+      .number()
+      .min(0)
+      .max(0.9)
+      .optional()
+      .openapi({ description: "Darken a library background: 0 (default) keeps it, 0.5 halves its brightness" }),
+    backgroundBlur: z
+      .number()
+      .min(0)
+      .max(60)
+      .optional()
+      .openapi({ description: "Blur a library background, radius in pixels (default 0)" }),
   })
   .openapi("Style");
 
 export const musicRequestSchema = z
   .object({
-    /** An object already in storage (for example music/calm.mp3). */
-    key: objectKeySchema,
+    /** A music item of the library by name, or "random" (none uploaded: no music). */
+    name: mediaChoiceSchema.optional(),
+    /** An object already in storage (for example music/calm.mp3); no credit line is known for it. */
+    key: objectKeySchema.optional(),
     volume: z.number().min(0).max(1).default(0.2),
+  })
+  .refine((music) => (music.name === undefined) !== (music.key === undefined), {
+    message: 'give music.name (a library item or "random") or music.key, not both',
   })
   .openapi("Music");
 
@@ -81,9 +121,9 @@ export const youtubePublishSchema = z
     privacy: z.enum(["private", "unlisted", "public"]).default("private"),
     // Scheduled publication: the video stays private until then (YouTube only accepts it on private videos).
     publishAt: z.iso.datetime({ offset: true }).optional(),
-    title: z.string().trim().min(1).max(100).optional(),
-    description: z.string().max(5000).optional(),
-    tags: z.array(z.string().trim().min(1).max(100)).max(30).optional(),
+    title: singleLineText().trim().min(1).max(100).optional(),
+    description: plainText().max(5000).optional(),
+    tags: z.array(singleLineText().trim().min(1).max(100)).max(30).optional(),
     // YouTube video category id; default YOUTUBE_CATEGORY_ID (24, Entertainment).
     categoryId: z
       .string()
@@ -104,7 +144,16 @@ export const youtubePublishSchema = z
 
 export const publishSchema = z.object({ youtube: youtubePublishSchema }).openapi("Publish");
 
-const httpUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).max(2048);
+/** A webhook URL: http(s), no credentials; its address is checked against the server's policy at POST and at delivery. */
+const webhookUrl = z
+  .url({ protocol: /^https?$/, hostname: z.regexes.hostname })
+  .max(2048)
+  .refine((raw) => {
+    // Refinements run even when the URL check failed: an unparsable URL is reported by that check.
+    if (!URL.canParse(raw)) return true;
+    const url = new URL(raw);
+    return url.username === "" && url.password === "";
+  }, "must not contain credentials (user:password@); put a token in the path or rely on the signature");
 
 export const createVideoRequestSchema = z
   .object({
@@ -114,7 +163,7 @@ export const createVideoRequestSchema = z
     style: styleSchema.default({ theme: "dark", captions: "word" }),
     music: musicRequestSchema.optional(),
     publish: publishSchema.optional(),
-    webhook: z.object({ url: httpUrl }).optional(),
+    webhook: z.object({ url: webhookUrl }).optional(),
   })
   .strict()
   .openapi("CreateVideoRequest", {
@@ -174,11 +223,42 @@ export const videoOutputsSchema = z
     thumbnail: signedObjectSchema.optional(),
     metadata: signedObjectSchema.optional(),
     youtube: z.object({ videoId: z.string(), url: z.string() }).optional(),
+    narration: z
+      .object({
+        engine: z.string(),
+        voice: z.string(),
+        engines: z
+          .array(z.string())
+          .optional()
+          .openapi({ description: "Polly engines used (generative, long-form, neural, standard)" }),
+        billedCharacters: z.number().int().optional().openapi({ description: "Characters Polly billed" }),
+        estimatedCostUsd: z
+          .number()
+          .optional()
+          .openapi({ description: "billedCharacters at Polly's list price per engine (README, Polly)" }),
+      })
+      .optional(),
   })
   .openapi("VideoOutputs");
 
 // Schemas of @video-service/contracts are plain zod (no .openapi()); the path parameter's name comes from the key.
 export const videoIdParamSchema = z.object({ id: jobIdSchema });
+
+export const webhookDeliverySchema = z
+  .object({
+    id: z.string().openapi({ description: "the webhook-id header, the same on every attempt" }),
+    type: z.string(),
+    state: z.enum(["pending", "delivered", "failed", "abandoned"]),
+    attempts: z.array(
+      z.object({
+        at: z.string(),
+        durationMs: z.number(),
+        status: z.number().int().optional(),
+        error: z.string().optional(),
+      }),
+    ),
+  })
+  .openapi("WebhookDelivery");
 
 export const videoJobSchema = z
   .object({
@@ -189,6 +269,7 @@ export const videoJobSchema = z
     stages: z.record(stageNameSchema, stageStateSchema),
     error: jobErrorSchema.optional(),
     outputs: videoOutputsSchema.optional(),
+    webhooks: z.array(webhookDeliverySchema).optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     request: createVideoRequestSchema,

@@ -1,11 +1,14 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { AppError } from "@video-service/errors";
+import { addressPolicy, checkUrl, UnsafeUrlError } from "@video-service/net-guard";
 import { captureTraceCarrier } from "@video-service/telemetry";
 import { createVideoJob, NothingNewError } from "../jobs/create-video-job.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import { newJobId } from "../jobs/job-id.ts";
 import type { JobRecord } from "../jobs/job-store.ts";
 import { toVideoView, videoLinks } from "../jobs/job-view.ts";
+import { createMediaLibrary } from "../media/media-library.store.ts";
+import { createVoiceCatalog } from "../voices/voice-catalog.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
@@ -20,6 +23,7 @@ import {
 } from "./video.routes.ts";
 import type { CreateVideoRequest } from "./video.schemas.ts";
 import { streamVideoEvents } from "./video-events.sse.ts";
+import { checkVoice } from "./voices.api.ts";
 
 type VideosApp = OpenAPIHono<{ Variables: ApiKeyVariables }>;
 
@@ -29,6 +33,12 @@ const notFound = (id: string) => new AppError("not-found", `no video job ${id}`)
 export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
   const { jobs, queue, store, events, idempotency, logger, config } = deps;
   const ttl = config.SIGNED_URL_TTL_SECONDS;
+  const webhookRules = {
+    policy: addressPolicy(config.WEBHOOK_ALLOW_HOSTS),
+    requireHttps: config.WEBHOOK_REQUIRE_HTTPS,
+  };
+  const refuse = (path: string, message: string) =>
+    new AppError("validation-failed", `${path}: ${message}`, { extensions: { errors: [{ path, message }] } });
 
   const load = async (id: string): Promise<JobRecord> => {
     const record = await jobs.get(id);
@@ -37,7 +47,21 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
   };
 
   /** Client mistakes the schema cannot see: they need the server's configuration or storage. */
-  const checkRequest = async (request: CreateVideoRequest) => {
+  const voices = deps.voices ?? createVoiceCatalog({ source: deps.renderer });
+  const checkRequest = async (request: CreateVideoRequest, signal: AbortSignal) => {
+    if (request.voice) await checkVoice(voices, request.voice, signal);
+    if (request.webhook) {
+      if (config.WEBHOOK_SECRET.length === 0) {
+        throw refuse("body.webhook", "webhooks are not configured on this server (WEBHOOK_SECRET)");
+      }
+      // Scheme, credentials and IP literals now; names are checked again when they are resolved, at delivery.
+      try {
+        checkUrl(request.webhook.url, webhookRules);
+      } catch (err) {
+        if (err instanceof UnsafeUrlError) throw refuse("body.webhook.url", err.reason);
+        throw err;
+      }
+    }
     if (request.publish?.youtube && !deps.youtube) {
       throw new AppError("validation-failed", "YouTube publishing is not configured on this server", {
         extensions: {
@@ -45,7 +69,7 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
         },
       });
     }
-    if (request.music && !(await store.head(request.music.key))) {
+    if (request.music?.key !== undefined && !(await store.head(request.music.key))) {
       throw new AppError("validation-failed", `body.music.key: no object ${request.music.key} in storage`, {
         extensions: { errors: [{ path: "body.music.key", message: `no object ${request.music.key} in storage` }] },
       });
@@ -61,11 +85,17 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
   app.openapi(createVideoRoute, async (c) => {
     const request = c.req.valid("json");
     const idempotencyKey = c.req.valid("header")["idempotency-key"];
-    await checkRequest(request);
+    await checkRequest(request, c.req.raw.signal);
     const id = newJobId();
     const scope = c.get("apiKeyId");
     if (idempotencyKey) {
-      const claim = await idempotency.claim({ scope, idempotencyKey, requestHash: hashRequest(request), jobId: id });
+      const claim = await idempotency
+        .claim({ scope, idempotencyKey, requestHash: hashRequest(request), jobId: id })
+        .catch((err: unknown) => {
+          // Redis may still run the claim late: the release goes out after it, on the same connection.
+          void idempotency.release({ scope, idempotencyKey }).catch(() => undefined);
+          throw err;
+        });
       if (claim.kind === "mismatch") {
         throw new AppError("conflict", "this Idempotency-Key was already used with a different request body", {
           extensions: { videoId: claim.jobId },
@@ -87,8 +117,23 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
     let record: JobRecord;
     try {
       ({ record } = await createVideoJob(
-        { jobs, queue, logger, reddit: deps.reddit },
-        { id, request, traceCarrier: captureTraceCarrier() },
+        {
+          jobs,
+          queue,
+          logger,
+          reddit: deps.reddit,
+          media: createMediaLibrary(store),
+          redditTimeoutMs: config.REDDIT_CREATE_TIMEOUT_MS,
+          // Redis must run the create within the API connection's command timeout, or not at all.
+          acceptWithinMs: config.REDIS_COMMAND_TIMEOUT_MS,
+        },
+        {
+          id,
+          request,
+          traceCarrier: captureTraceCarrier(),
+          owner: scope,
+          maxUnfinished: config.MAX_UNFINISHED_JOBS_PER_KEY,
+        },
       ));
     } catch (err) {
       // Nothing was created: the key may be used again.
@@ -100,6 +145,7 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
       }
       throw err;
     }
+    if (idempotencyKey) await idempotency.confirm({ scope, idempotencyKey });
     c.header("location", videoLinks(id).self);
     return c.json(accepted(record), 202);
   });

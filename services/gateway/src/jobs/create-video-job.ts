@@ -1,12 +1,15 @@
 import { AppError } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
+import { TimeoutError, withTimeout } from "@video-service/retry";
 import { captureTraceCarrier } from "@video-service/telemetry";
 import type { CreateVideoRequest } from "../api/video.schemas.ts";
+import { resolveMediaChoices } from "../media/media-choice.ts";
+import type { MediaLibrary } from "../media/media-library.store.ts";
 import { asRedditProblem } from "../trends/reddit-problems.ts";
 import { parseSubreddits, type TrendCandidate, type TrendsService } from "../trends/trends.service.ts";
 import type { UsedPostStore } from "../trends/used-posts.ts";
 import { newJobId } from "./job-id.ts";
-import type { JobRecord, JobStore } from "./job-store.ts";
+import { JobNotCreatedError, type JobRecord, type JobStore } from "./job-store.ts";
 import type { VideoQueue } from "./video-queue.ts";
 
 /** What creating a Reddit job needs; absent when Reddit is not configured. */
@@ -20,6 +23,15 @@ export interface CreateVideoJobDeps {
   queue: VideoQueue;
   logger: Logger;
   reddit?: RedditJobDeps | undefined;
+  /** A bound on choosing the Reddit post (an HTTP request answers 503 after it); none for scheduled runs. */
+  redditTimeoutMs?: number | undefined;
+  /**
+   * Redis must run the create within this many ms of sending it, or refuse it: a request answered
+   * 503 (Redis stalled) must never see its job appear later. None for scheduled runs.
+   */
+  acceptWithinMs?: number | undefined;
+  /** The media library, for `style.background` and `music.name`; absent: those choices are refused. */
+  media?: MediaLibrary | undefined;
 }
 
 /** A Reddit job without a post id found no unused post to make: nothing was created. */
@@ -54,36 +66,70 @@ export async function createVideoJob(
     request,
     id = newJobId(),
     traceCarrier = captureTraceCarrier(),
+    owner,
+    maxUnfinished,
   }: {
     request: CreateVideoRequest;
     id?: string;
     traceCarrier?: Record<string, string>;
+    /** The API key's id; its unfinished jobs are capped at `maxUnfinished` (0: no cap). */
+    owner?: string | undefined;
+    maxUnfinished?: number | undefined;
   },
 ): Promise<CreatedVideoJob> {
   let claimed: { fullname: string } | undefined;
   let post: CreatedVideoJob["post"];
   let stored = request;
+  if (request.style.background !== undefined || request.music?.name !== undefined) {
+    if (!deps.media) throw new AppError("validation-failed", "the media library is not available here");
+    stored = await resolveMediaChoices(deps.media, request);
+  }
   if (request.source.type === "reddit") {
-    const resolved = await resolveRedditPost(deps, request.source, id);
+    const resolving = resolveRedditPost(deps, request.source, id);
+    const resolved =
+      deps.redditTimeoutMs === undefined
+        ? await resolving
+        : await withTimeout(deps.redditTimeoutMs, undefined, "choosing the Reddit post", () => resolving).catch(
+            (err: unknown) => {
+              if (!(err instanceof TimeoutError)) throw err;
+              // The choice goes on without us: a post it claims for this job (never created) is given back.
+              void resolving
+                .then((late) => late.claimed && deps.reddit?.usedPosts.release(late.claimed.fullname, id))
+                .catch(() => undefined);
+              throw new AppError("unavailable", `Reddit did not answer within ${err.timeoutMs} ms; try again shortly`, {
+                headers: { "retry-after": "10" },
+              });
+            },
+          );
     post = resolved.post;
     claimed = resolved.claimed;
-    stored = { ...request, source: { ...request.source, postId: resolved.post.id } };
+    stored = { ...stored, source: { ...request.source, postId: resolved.post.id } };
   }
   let record: JobRecord;
   try {
-    record = await deps.jobs.create({ id, request: stored, traceCarrier });
+    record = await deps.jobs.create({
+      id,
+      request: stored,
+      traceCarrier,
+      owner,
+      maxUnfinished,
+      acceptBy: deps.acceptWithinMs === undefined ? undefined : Date.now() + deps.acceptWithinMs,
+    });
     await deps.queue.enqueue({ videoId: id, run: 1 });
   } catch (err) {
     if (claimed) await deps.reddit?.usedPosts.release(claimed.fullname, id).catch(() => undefined);
-    await deps.jobs
-      .transition({
-        id,
-        from: ["queued"],
-        to: "failed",
-        set: { error: { stage: null, title: "Could not queue the job", detail: String(err), retryable: true } },
-      })
-      .catch(() => undefined);
-    throw new AppError("unavailable", "the job queue is unavailable; try again shortly", {
+    if (err instanceof JobNotCreatedError && err.reason === "too-many-unfinished") {
+      throw new AppError(
+        "too-many-requests",
+        `this API key has ${maxUnfinished} unfinished jobs; wait for some to finish, or cancel some`,
+        { headers: { "retry-after": "30" }, extensions: { maxUnfinished } },
+      );
+    }
+    // Sent on the same connection after the create (and the enqueue, if it went out), so Redis runs
+    // it after them even if they are late: whatever was half-made is removed, and the worker skips a
+    // queued run whose record is gone. Not awaited: Redis may be stalled.
+    void deps.jobs.discard(id, owner).catch(() => undefined);
+    throw new AppError("unavailable", "the job store or queue is unavailable; try again shortly", {
       cause: err,
       headers: { "retry-after": "5" },
     });

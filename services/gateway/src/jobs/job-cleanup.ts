@@ -25,7 +25,12 @@ export async function deleteTempObjects({
   }
 }
 
-/** Tells the job's webhook (if any) how it ended: {id, status, outputs}. Never throws. */
+/**
+ * Tells the job's webhook (if any) how it ended: a `video.<status>` event with {id, status,
+ * outputs, error?}. The delivery and its retries run in the background (a slow receiver never
+ * holds a job or a worker); each attempt is recorded on the job. Resolves to whether a delivery
+ * was started; never throws.
+ */
 export async function notifyWebhook({
   jobs,
   store,
@@ -48,13 +53,19 @@ export async function notifyWebhook({
     const record = await jobs.get(jobId);
     const url = record?.request.webhook?.url;
     if (!record || !url) return false;
-    const payload = {
+    const outcome = status ?? record.status;
+    const data = {
       id: record.id,
-      status: status ?? record.status,
+      status: outcome,
       outputs: record.outputs ? await signOutputs(record.outputs, store, signedUrlTtlSeconds) : null,
       ...(record.error ? { error: record.error } : {}),
     };
-    return await webhooks.send(url, payload);
+    void webhooks.send(
+      url,
+      { type: `video.${outcome}`, data },
+      { onUpdate: (delivery) => jobs.setWebhookDelivery(jobId, delivery) },
+    );
+    return true;
   } catch (err) {
     logger.warn({ err, jobId }, "webhook notification failed");
     return false;

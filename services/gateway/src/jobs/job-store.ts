@@ -7,6 +7,7 @@ import {
   type StageName,
   type StageState,
 } from "../api/video.schemas.ts";
+import type { WebhookDelivery } from "../pipeline/webhook.ts";
 
 /** What the render produced, by key; URLs are signed when a client reads the job. */
 export interface JobOutputs {
@@ -14,6 +15,14 @@ export interface JobOutputs {
   thumbnail?: { key: string };
   metadata?: { key: string };
   youtube?: { videoId: string; url: string };
+  /** Who spoke, and for Polly what it billed (NarrationUsage). */
+  narration?: {
+    engine: string;
+    voice: string;
+    engines?: string[];
+    billedCharacters?: number;
+    estimatedCostUsd?: number;
+  };
 }
 
 export interface JobRecord {
@@ -32,6 +41,10 @@ export interface JobRecord {
   run: number;
   /** W3C/X-Ray trace context captured at POST time, so the worker's spans join the request's trace. */
   traceCarrier: Record<string, string>;
+  /** The id of the API key that created it (its unfinished jobs are capped); absent for scheduled runs. */
+  owner?: string;
+  /** Webhook deliveries and their attempts, oldest first. */
+  webhooks?: WebhookDelivery[];
 }
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
@@ -53,6 +66,7 @@ const pendingStage = (): StageState => ({
  */
 const TRANSITION_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'status')
+local owner = redis.call('HGET', KEYS[1], 'owner')
 if not current then return nil end
 local allowed = cjson.decode(ARGV[1])
 local ok = false
@@ -63,8 +77,50 @@ local del = cjson.decode(ARGV[3])
 for field, value in pairs(set) do redis.call('HSET', KEYS[1], field, value) end
 for _, field in ipairs(del) do redis.call('HDEL', KEYS[1], field) end
 if ARGV[4] == 'expire' then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5])) else redis.call('PERSIST', KEYS[1]) end
+if owner then
+  local active = ARGV[6] .. 'active:' .. owner
+  if ARGV[4] == 'expire' then redis.call('SREM', active, ARGV[7]) else redis.call('SADD', active, ARGV[7]) end
+end
 return {1, current}
 `;
+
+/**
+ * Creates a job record, unless Redis runs it after the caller's deadline (it waited behind a
+ * stalled server and the client was already answered 503: the job must not appear later) or the
+ * owner already has `max` unfinished jobs. Returns 1, -1 (too late) or -2 (over the cap).
+ * KEYS: hash, index, owner's active set. ARGV: deadline ms (0: none), max (0: none), id, has owner
+ * ("1"/"0"), fields…
+ */
+const CREATE_SCRIPT = `
+local deadline = tonumber(ARGV[1])
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return -1 end
+end
+local max = tonumber(ARGV[2])
+if max > 0 and redis.call('SCARD', KEYS[3]) >= max then return -2 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 5))
+redis.call('ZADD', KEYS[2], 0, ARGV[3])
+if ARGV[4] == '1' then redis.call('SADD', KEYS[3], ARGV[3]) end
+return 1
+`;
+
+/** HSET only if the hash exists: a late write (progress after the record expired or was discarded) is dropped. */
+const HSET_EXISTING_SCRIPT = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`;
+
+/** Why a job was not created. */
+export class JobNotCreatedError extends Error {
+  override readonly name = "JobNotCreatedError";
+  readonly reason: "too-late" | "too-many-unfinished";
+  constructor(reason: "too-late" | "too-many-unfinished") {
+    super(reason === "too-late" ? "Redis ran the create after its deadline" : "too many unfinished jobs");
+    this.reason = reason;
+  }
+}
 
 export interface TransitionOptions {
   id: string;
@@ -125,10 +181,30 @@ export class JobStore {
     return `${this.#prefix}jobs`;
   }
 
+  #activeKey(owner: string): string {
+    return `${this.#prefix}active:${owner}`;
+  }
+
+  /** Unfinished (queued or running) jobs created with this owner. */
+  async countUnfinished(owner: string): Promise<number> {
+    return this.#redis.scard(this.#activeKey(owner));
+  }
+
+  async #hsetExisting(id: string, fields: Record<string, string>): Promise<void> {
+    await this.#redis.eval(HSET_EXISTING_SCRIPT, 1, this.#key(id), ...Object.entries(fields).flat());
+  }
+
+  /**
+   * Creates a queued record. `acceptBy` (epoch ms): Redis refuses it after then (JobNotCreatedError
+   * "too-late"); `owner` + `maxUnfinished`: refused when the owner has that many unfinished jobs.
+   */
   async create(options: {
     id: string;
     request: CreateVideoRequest;
     traceCarrier: Record<string, string>;
+    owner?: string | undefined;
+    acceptBy?: number | undefined;
+    maxUnfinished?: number | undefined;
   }): Promise<JobRecord> {
     const now = this.#now().toISOString();
     const fields: Record<string, string> = {
@@ -143,10 +219,33 @@ export class JobStore {
       traceCarrier: JSON.stringify(options.traceCarrier),
     };
     for (const stage of STAGE_NAMES) fields[`st:${stage}`] = JSON.stringify(pendingStage());
-    await this.#redis.multi().hset(this.#key(options.id), fields).zadd(this.#indexKey, 0, options.id).exec();
-    const record = await this.get(options.id);
-    if (!record) throw new Error(`job ${options.id} vanished right after it was created`);
-    return record;
+    if (options.owner) fields.owner = options.owner;
+    const created = (await this.#redis.eval(
+      CREATE_SCRIPT,
+      3,
+      this.#key(options.id),
+      this.#indexKey,
+      // Scheduled runs have no owner: their ids go to a set that is never capped.
+      this.#activeKey(options.owner ?? "-"),
+      String(options.acceptBy ?? 0),
+      String(options.owner ? (options.maxUnfinished ?? 0) : 0),
+      options.id,
+      options.owner ? "1" : "0",
+      ...Object.entries(fields).flat(),
+    )) as number;
+    if (created === -1) throw new JobNotCreatedError("too-late");
+    if (created === -2) throw new JobNotCreatedError("too-many-unfinished");
+    return parseRecord(fields);
+  }
+
+  /** Removes a record whose creation failed half-way (it was never answered to a client). */
+  async discard(id: string, owner?: string): Promise<void> {
+    await this.#redis
+      .multi()
+      .del(this.#key(id))
+      .zrem(this.#indexKey, id)
+      .srem(this.#activeKey(owner ?? "-"), id)
+      .exec();
   }
 
   async get(id: string): Promise<JobRecord | undefined> {
@@ -175,6 +274,8 @@ export class JobStore {
       JSON.stringify(unset),
       isTerminal(to) ? "expire" : "persist",
       String(this.#retentionSeconds),
+      this.#prefix,
+      id,
     )) as [number, string] | null;
     if (result === null) return { ok: false, current: undefined };
     const [ok, status] = result;
@@ -186,27 +287,24 @@ export class JobStore {
     const fields: Record<string, string> = { updatedAt: this.#now().toISOString() };
     if (update.stage !== undefined) fields.stage = update.stage;
     if (update.progress !== undefined) fields.progress = String(Math.max(0, Math.min(1, update.progress)));
-    await this.#redis.hset(this.#key(id), fields);
+    await this.#hsetExisting(id, fields);
   }
 
   async setStageState(id: string, stage: StageName, state: StageState): Promise<void> {
-    await this.#redis.hset(this.#key(id), {
-      [`st:${stage}`]: JSON.stringify(state),
-      updatedAt: this.#now().toISOString(),
-    });
+    await this.#hsetExisting(id, { [`st:${stage}`]: JSON.stringify(state), updatedAt: this.#now().toISOString() });
   }
 
   async setError(id: string, error: JobError): Promise<void> {
-    await this.#redis.hset(this.#key(id), { error: JSON.stringify(error), updatedAt: this.#now().toISOString() });
+    await this.#hsetExisting(id, { error: JSON.stringify(error), updatedAt: this.#now().toISOString() });
   }
 
   async setOutputs(id: string, outputs: JobOutputs): Promise<void> {
-    await this.#redis.hset(this.#key(id), { outputs: JSON.stringify(outputs), updatedAt: this.#now().toISOString() });
+    await this.#hsetExisting(id, { outputs: JSON.stringify(outputs), updatedAt: this.#now().toISOString() });
   }
 
   /** A finished stage's output, kept so a retry resumes after it. */
   async setStageOutput(id: string, stage: StageName, output: unknown): Promise<void> {
-    await this.#redis.hset(this.#key(id), { [`out:${stage}`]: JSON.stringify(output) });
+    await this.#hsetExisting(id, { [`out:${stage}`]: JSON.stringify(output) });
   }
 
   async getStageOutput(id: string, stage: StageName): Promise<unknown> {
@@ -224,7 +322,12 @@ export class JobStore {
    * part of the job's public view.
    */
   async setStageProgressState(id: string, stage: StageName, state: unknown): Promise<void> {
-    await this.#redis.hset(this.#key(id), { [`ps:${stage}`]: JSON.stringify(state) });
+    await this.#hsetExisting(id, { [`ps:${stage}`]: JSON.stringify(state) });
+  }
+
+  /** A webhook delivery and its attempts so far (one field per delivery; only its sender writes it). */
+  async setWebhookDelivery(id: string, delivery: WebhookDelivery): Promise<void> {
+    await this.#hsetExisting(id, { [`wh:${delivery.id}`]: JSON.stringify(delivery) });
   }
 
   async getStageProgressState(id: string, stage: StageName): Promise<unknown> {
@@ -302,6 +405,12 @@ function parseRecord(hash: Record<string, string>): JobRecord {
     run: Number(hash.run ?? 1),
     traceCarrier: parseJson<Record<string, string>>(hash.traceCarrier) ?? {},
   };
+  if (hash.owner) record.owner = hash.owner;
+  const webhooks = Object.entries(hash)
+    .filter(([field]) => field.startsWith("wh:"))
+    .map(([, raw]) => JSON.parse(raw) as WebhookDelivery)
+    .sort((a, b) => (a.attempts[0]?.at ?? "").localeCompare(b.attempts[0]?.at ?? ""));
+  if (webhooks.length > 0) record.webhooks = webhooks;
   const error = parseJson<JobError>(hash.error);
   if (error) record.error = error;
   const outputs = parseJson<JobOutputs>(hash.outputs);

@@ -19,6 +19,7 @@ export async function signOutputs(
   if (outputs.thumbnail) view.thumbnail = { key: outputs.thumbnail.key, url: await sign(outputs.thumbnail.key) };
   if (outputs.metadata) view.metadata = { key: outputs.metadata.key, url: await sign(outputs.metadata.key) };
   if (outputs.youtube) view.youtube = outputs.youtube;
+  if (outputs.narration) view.narration = outputs.narration;
   return view;
 }
 
@@ -36,6 +37,7 @@ export async function toVideoView(record: JobRecord, store: ObjectStore, ttlSeco
     links: videoLinks(record.id),
   };
   if (record.error) view.error = record.error;
+  if (record.webhooks) view.webhooks = record.webhooks;
   if (record.outputs) view.outputs = await signOutputs(record.outputs, store, ttlSeconds);
   return view;
 }

@@ -2,15 +2,19 @@ import type {
   CardsRequestInput,
   CardsResponse,
   MediaInfo,
+  MediaIngestRequest,
+  MediaIngestResponse,
   RenderRequestInput,
   SpeechRequestInput,
   SpeechResponse,
+  VoiceList,
 } from "@video-service/contracts";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import type { JobEvents } from "../jobs/job-events.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 import type { StorySources } from "../sources/index.ts";
+import type { VoiceCatalog } from "../voices/voice-catalog.ts";
 import type { YoutubePublisher } from "../youtube/youtube-publisher.ts";
 import type { WebhookSender } from "./webhook.ts";
 
@@ -34,7 +38,12 @@ export interface RendererClient {
     request: RenderRequestInput,
     options?: { signal?: AbortSignal; onProgress?: (progress: number) => void; timeoutMs?: number },
   ): Promise<RenderDone>;
+  ingestMedia(
+    request: MediaIngestRequest,
+    options?: { signal?: AbortSignal; timeoutMs?: number },
+  ): Promise<MediaIngestResponse>;
   ready(options?: { signal?: AbortSignal }): Promise<unknown>;
+  voices(options?: { signal?: AbortSignal }): Promise<VoiceList>;
 }
 
 /** Publishing to YouTube (src/youtube): resumable upload, thumbnail, daily budget. */
@@ -54,4 +63,6 @@ export interface PipelineDeps {
   youtube?: YoutubePublisher | undefined;
   /** How long signed URLs in webhooks stay valid. */
   signedUrlTtlSeconds: number;
+  /** The renderer's voices, cached; one is made around `renderer` when absent. */
+  voices?: VoiceCatalog | undefined;
 }

@@ -3,7 +3,10 @@ import { withSpan } from "@video-service/telemetry";
 import type { StageName, StageState } from "../api/video.schemas.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
+import { createMediaLibrary } from "../media/media-library.store.ts";
+import { usesLibraryBackground } from "../media/render-media.ts";
 import type { Script, Story } from "../script/index.ts";
+import { createVoiceCatalog, DEFAULT_VOICE } from "../voices/voice-catalog.ts";
 import { DeferredError } from "./deferred-error.ts";
 import type { PipelineDeps } from "./pipeline.types.ts";
 import { createProgressTracker, progressAtStart } from "./progress.ts";
@@ -121,8 +124,14 @@ export async function runPipeline({
   const story = await stage<Story>("source", () =>
     loadStory({ source: request.source, sources: deps.sources, signal }),
   );
+  const voices = deps.voices ?? createVoiceCatalog({ source: deps.renderer });
   const script = await stage<Script>("script", async () =>
-    writeScript({ story, format, wordsPerMinute: request.voice?.rate }),
+    writeScript({
+      story,
+      format,
+      wordsPerMinute: request.voice?.rate,
+      voices: await voices.scriptVoices(request.voice, signal),
+    }),
   );
   const narration = await stage<NarrationOutput>(
     "narration",
@@ -139,6 +148,7 @@ export async function runPipeline({
         story,
         format,
         theme: request.style.theme,
+        transparent: usesLibraryBackground(request),
         imagegen: deps.imagegen,
         signal,
         onProgress,
@@ -160,6 +170,7 @@ export async function runPipeline({
         createdAt: record.createdAt,
         renderer: deps.renderer,
         store: deps.store,
+        library: createMediaLibrary(deps.store),
         signal,
         onProgress,
       }),
@@ -173,6 +184,7 @@ export async function runPipeline({
       format,
       videoKey: rendered.video.key,
       thumbnailKey: rendered.thumbnailKey,
+      credits: rendered.credits ?? [],
       youtube: deps.youtube,
       jobs,
       signal,
@@ -185,13 +197,18 @@ export async function runPipeline({
     thumbnail: { key: rendered.thumbnailKey },
     metadata: { key: rendered.metadataKey },
     ...("youtube" in published ? { youtube: published.youtube } : {}),
+    narration: {
+      engine: request.voice?.engine ?? DEFAULT_VOICE.engine,
+      voice: request.voice?.voice ?? DEFAULT_VOICE.voice,
+      ...(narration.usage ?? {}),
+    },
   };
   await deps.jobs.setOutputs(id, outputs);
 
   await stage("notify", async () => {
     await deleteTempObjects({ store: deps.store, jobId: id, logger: deps.logger });
     if (!request.webhook) return { skipped: true, tempDeleted: true };
-    const delivered = await notifyWebhook({
+    const started = await notifyWebhook({
       jobs: deps.jobs,
       store: deps.store,
       webhooks: deps.webhooks,
@@ -200,7 +217,8 @@ export async function runPipeline({
       signedUrlTtlSeconds: deps.signedUrlTtlSeconds,
       logger: deps.logger,
     });
-    return { webhookDelivered: delivered, tempDeleted: true };
+    // Delivered in the background; its attempts are on the job (`webhooks`).
+    return { webhookStarted: started, tempDeleted: true };
   });
   return outputs;
 }

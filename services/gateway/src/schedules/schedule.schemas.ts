@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { formatSchema, voiceSchema } from "@video-service/contracts";
 import { getNextMillis } from "bullmq";
+import { singleLineText } from "../api/text.schemas.ts";
 import { publishSchema, styleSchema } from "../api/video.schemas.ts";
 import { MAX_SUBREDDITS, parseSubreddits, TREND_WINDOWS } from "../trends/trends.service.ts";
 
@@ -42,7 +43,7 @@ export function isTimeZone(timezone: string): boolean {
 }
 
 const scheduleFields = z.object({
-  name: z.string().trim().min(1).max(100).optional(),
+  name: singleLineText().trim().min(1).max(100).optional(),
   cron: z.string().trim().min(1).max(100).openapi({ example: "0 9,18 * * *" }),
   timezone: z
     .string()

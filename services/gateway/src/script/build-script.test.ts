@@ -159,7 +159,8 @@ describe("buildScript", () => {
       { kind: "comment", body: hostile, author: "名前" },
     ]);
     // The voice gets speakable text: no emoji, no tags.
-    expect(script.segments[0]?.speech).toBe('Ünïcödé 日本語 "quotes" {\\an8} alert(1) 100% C:\\path.');
+    // No Japanese voice given: the run of kanji stays on the card and out of the narration.
+    expect(script.segments[0]?.speech).toBe('Ünïcödé "quotes" {\\an8} alert(1) 100% C:\\path.');
   });
 
   it("card text drops Markdown syntax while speech also drops URLs", () => {

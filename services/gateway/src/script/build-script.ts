@@ -1,4 +1,5 @@
 import { type CardSpec, FORMATS, type Format } from "@video-service/contracts";
+import { type SpokenText, speakInVoices, type VoiceChoice } from "./language-runs.ts";
 import { decodeHtmlEntities, sentenceSpans, toCardText, toSpeakableText } from "./markdown-text.ts";
 import type { Script, ScriptSegment, Story, StoryComment } from "./script.types.ts";
 import { DEFAULT_TRANSITION_SECONDS, narratedVideoSeconds } from "./timeline.ts";
@@ -51,8 +52,17 @@ function countWords(text: string): number {
  * `wordsPerMinute`, plus the timeline's padding per segment. refitToDurations corrects the fit
  * once the real narration durations are known.
  */
-export function buildScript(o: { story: Story; format: Format; wordsPerMinute: number }): Script {
+export function buildScript(o: {
+  story: Story;
+  format: Format;
+  wordsPerMinute: number;
+  /** The job's voice and the engine's other voices (runs of other scripts); default espeak-ng en-us alone. */
+  voices?: ScriptVoices;
+}): Script {
   const { story, format, wordsPerMinute } = o;
+  const voices = o.voices ?? DEFAULT_VOICES;
+  const speak = (markdown: string): SpokenText =>
+    speakInVoices(toSpeakableText(markdown), { main: voices.main, voices: voices.available });
   const budget = FORMATS[format].targetSeconds.max;
   const limits = CARD_LIMITS[format];
   const estimate = (speech: string) => estimateSpeechSeconds(speech, wordsPerMinute);
@@ -60,7 +70,8 @@ export function buildScript(o: { story: Story; format: Format; wordsPerMinute: n
     narratedVideoSeconds(segments.map((s) => s.estimatedSeconds));
   const fits = (segments: readonly ScriptSegment[]) => videoSeconds(segments) <= budget;
 
-  const title = titleSegment(story, estimate);
+  const ctx = { estimate, speak };
+  const title = titleSegment(story, ctx);
   const segments: ScriptSegment[] = [title];
 
   let truncated = false;
@@ -68,7 +79,7 @@ export function buildScript(o: { story: Story; format: Format; wordsPerMinute: n
   const pages = bodyText ? paginate(bodyText, { ...limits, wordsPerMinute }) : [];
   const bodySegments: ScriptSegment[] = [];
   for (const page of pages) {
-    const segment = bodySegment(page.text, bodySegments.length + 1, estimate);
+    const segment = bodySegment(page.text, bodySegments.length + 1, ctx);
     if (!segment) continue;
     if (fits([...segments, ...bodySegments, segment])) {
       bodySegments.push(segment);
@@ -77,11 +88,7 @@ export function buildScript(o: { story: Story; format: Format; wordsPerMinute: n
     // The longest run of the page's sentences that still fits, then the body stops.
     truncated = true;
     for (let count = page.units.length - 1; count > 0; count--) {
-      const shorter = bodySegment(
-        page.text.slice(0, page.units[count - 1]?.end ?? 0),
-        bodySegments.length + 1,
-        estimate,
-      );
+      const shorter = bodySegment(page.text.slice(0, page.units[count - 1]?.end ?? 0), bodySegments.length + 1, ctx);
       if (shorter && fits([...segments, ...bodySegments, shorter])) {
         bodySegments.push(shorter);
         break;
@@ -93,7 +100,7 @@ export function buildScript(o: { story: Story; format: Format; wordsPerMinute: n
 
   let commentsUsed = 0;
   for (const [index, comment] of story.comments.entries()) {
-    const segment = commentSegment(comment, index + 1, { limits, estimate });
+    const segment = commentSegment(comment, index + 1, { limits, ...ctx });
     if (segment && fits([...segments, segment])) {
       segments.push(segment);
       commentsUsed++;
@@ -139,10 +146,32 @@ export function refitToDurations(script: Script, durations: Record<string, numbe
   return { segments: renumbered, estimatedSeconds: total(), droppedComments, truncated };
 }
 
-function titleSegment(story: Story, estimate: (speech: string) => number): ScriptSegment {
+interface SegmentContext {
+  estimate: (speech: string) => number;
+  speak: (markdown: string) => SpokenText;
+}
+
+/** The job's voice, and the other voices of its engine that may speak runs of other scripts. */
+export interface ScriptVoices {
+  main: VoiceChoice;
+  available: readonly VoiceChoice[];
+}
+
+const DEFAULT_VOICES: ScriptVoices = {
+  main: { engine: "espeak", id: "en-us", language: "en-us", gender: null },
+  available: [],
+};
+
+/** Speech and, when other voices speak runs of it, its parts. */
+function spoken(said: SpokenText): Pick<ScriptSegment, "speech" | "speechParts"> {
+  return said.parts ? { speech: said.speech, speechParts: said.parts } : { speech: said.speech };
+}
+
+function titleSegment(story: Story, { estimate, speak }: SegmentContext): ScriptSegment {
   const title =
     truncateText(decodeHtmlEntities(story.title).replace(/\s+/g, " ").trim(), TITLE_MAX_CHARS) || "Untitled";
-  const speech = toSpeakableText(title) || UNTITLED;
+  const said = speak(title);
+  const speech = said.speech || UNTITLED;
   const card: CardSpec = {
     kind: "title",
     title,
@@ -153,17 +182,24 @@ function titleSegment(story: Story, estimate: (speech: string) => number): Scrip
       ? { comments: story.commentCount }
       : {}),
   };
-  return { id: "title", kind: "title", speech, card, estimatedSeconds: estimate(speech) };
+  return {
+    id: "title",
+    kind: "title",
+    ...(said.speech ? spoken(said) : { speech }),
+    card,
+    estimatedSeconds: estimate(speech),
+  };
 }
 
-function bodySegment(cardText: string, index: number, estimate: (speech: string) => number): ScriptSegment | undefined {
+function bodySegment(cardText: string, index: number, { estimate, speak }: SegmentContext): ScriptSegment | undefined {
   const body = cardText.trim();
-  const speech = toSpeakableText(body);
+  const said = speak(body);
+  const speech = said.speech;
   if (!body || !speech) return undefined;
   return {
     id: `body-${index}`,
     kind: "body",
-    speech,
+    ...spoken(said),
     card: { kind: "text", body },
     estimatedSeconds: estimate(speech),
   };
@@ -186,11 +222,12 @@ const UNUSABLE_COMMENTS = new Set(["[deleted]", "[removed]"]);
 function commentSegment(
   comment: StoryComment,
   index: number,
-  o: { limits: (typeof CARD_LIMITS)[Format]; estimate: (speech: string) => number },
+  o: { limits: (typeof CARD_LIMITS)[Format] } & SegmentContext,
 ): ScriptSegment | undefined {
   const body = toCardText(comment.body);
   if (!body || UNUSABLE_COMMENTS.has(body) || body.length > o.limits.commentChars) return undefined;
-  const speech = toSpeakableText(comment.body);
+  const said = o.speak(comment.body);
+  const speech = said.speech;
   const seconds = o.estimate(speech);
   if (!speech || seconds > o.limits.commentSeconds) return undefined;
   const card: CardSpec = {
@@ -199,7 +236,7 @@ function commentSegment(
     ...optionalText("author", comment.author),
     ...(Number.isInteger(comment.score) ? { score: comment.score } : {}),
   };
-  return { id: `comment-${index}`, kind: "comment", speech, card, estimatedSeconds: seconds };
+  return { id: `comment-${index}`, kind: "comment", ...spoken(said), card, estimatedSeconds: seconds };
 }
 
 function optionalText<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {

@@ -1,4 +1,19 @@
-export { buildScript, CARD_LIMITS, estimateSpeechSeconds, paginate, refitToDurations } from "./build-script.ts";
+export {
+  buildScript,
+  CARD_LIMITS,
+  estimateSpeechSeconds,
+  paginate,
+  refitToDurations,
+  type ScriptVoices,
+} from "./build-script.ts";
+export {
+  type SpeechPart,
+  type SpokenText,
+  scriptRuns,
+  speakInVoices,
+  type VoiceChoice,
+  voiceForRun,
+} from "./language-runs.ts";
 export { decodeHtmlEntities, sentenceSpans, splitSentences, toCardText, toSpeakableText } from "./markdown-text.ts";
 export type { Script, ScriptSegment, Story, StoryComment } from "./script.types.ts";
 export {

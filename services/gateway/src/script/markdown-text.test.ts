@@ -28,9 +28,22 @@ describe("toSpeakableText", () => {
     ["HTML-escaped quotes too", "&gt; quoted\nreply", "quoted. reply."],
     ["inline code keeps its text", "run `npm test` first", "run npm test first."],
     ["code blocks are not read", "Before\n```js\nconst x = 1;\n```\nAfter", "Before. After."],
-    ["tables become their cells", "| Name | Age |\n|---|:---:|\n| Ann | 31 |", "Name, Age. Ann, 31."],
+    ["tables are read row by row, labelled by the header", "| Name | Age |\n|---|:---:|\n| Ann | 31 |", "Ann: 31 Age."],
+    [
+      "the issue's table: no separators spoken",
+      "| day | words |\n|---|---|\n| Mon | 2 |\n| Tue | 15 |",
+      "Mon: 2 words. Tue: 15 words.",
+    ],
+    [
+      "text cells follow their header, empty cells are skipped",
+      "| Item | Cost | Note |\n|:---|---:|---|\n| Room | $600 | |\n| | 3 | late |",
+      "Room: Cost $600. 3 Cost, Note late.",
+    ],
     ["spoilers are read", "The killer is >!the butler!<", "The killer is the butler."],
-    ["strikethrough keeps its words", "my ~~wife~~ partner", "my wife partner."],
+    ["struck-through words are not said", "my ~~wife~~ partner", "my partner."],
+    ["a doubled stop is said once", "少し。.", "少し。"],
+    ["after ! and ? too, an ellipsis stays", "Wow!. Really?...", "Wow! Really?..."],
+    ["a CJK full stop ends a sentence", "日本語です。", "日本語です。"],
     ["superscript keeps its words", "so ^(tiny) and x^2", "so tiny and x2."],
     [
       "entities are decoded",
@@ -144,9 +157,9 @@ describe("Reddit shorthand, for the voice only", () => {
         "Update.",
         "I (29 female) asked on r slash AmItheAsshole. Most said not the a-hole.",
         "You're charging FAMILY for a CLOSET?",
-        "Item, Cost. Room, $600.",
+        "Room: Cost $600.",
         "she has a key. she uses it at 7am.",
-        "The twist: she moved in. Never again & see my last post.",
+        "The twist: she moved in. again & see my last post.",
         "Edit: thanks user kind stranger.",
         "Too long; didn't read: charged rent, the original poster regrets nothing.",
       ].join(" "),
@@ -181,6 +194,20 @@ describe("toCardText", () => {
         "1 | 2",
       ].join("\n"),
     );
+  });
+
+  it("reads a table from card text row by row too (body pages are cut from card text)", () => {
+    const card = toCardText("Counts:\n\n| day | words |\n|---|---|\n| Mon | 2 |\n| Tue | 15 |\n\nThat was it.");
+    expect(card).toBe("Counts:\n\nday | words\nMon | 2\nTue | 15\n\nThat was it.");
+    expect(toSpeakableText(card)).toBe("Counts: Mon: 2 words. Tue: 15 words. That was it.");
+    // One line with a pipe in prose is not a table.
+    expect(toSpeakableText("I chose A | B today")).toBe("I chose A | B today.");
+  });
+
+  it("keeps struck-through text struck (U+0336 overlay), and the voice skips it from the card text too", () => {
+    const card = toCardText("my ~~ex wife~~ partner");
+    expect(card).toBe("my e\u0336x\u0336 \u0336w\u0336i\u0336f\u0336e\u0336 partner");
+    expect(toSpeakableText(card)).toBe("my partner.");
   });
 
   it("passes hostile and non-Latin text through unchanged", () => {

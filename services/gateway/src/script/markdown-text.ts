@@ -64,26 +64,37 @@ interface Line {
 }
 
 /** The block structure both renderings share: code fences, rules, headings, quotes, lists, tables. */
-function markdownLines(markdown: string, o: { keepCode: boolean; keepListMarkers: boolean; cellSeparator: string }) {
+function markdownLines(markdown: string, o: { keepCode: boolean; keepListMarkers: boolean; speakTables: boolean }) {
   const source = decodeHtmlEntities(markdown.replace(/\r\n?/g, "\n"))
     .replace(/[\u200B\u2060\uFEFF]/g, "")
     .replace(/\u00A0/g, " ")
     .replace(FENCED_CODE, (_block, _fence, code: string) => (o.keepCode ? code.replace(/\n$/, "") : ""));
   const rawLines = source.split("\n");
   const lines: Line[] = [];
+  let header: string[] = [];
   for (const [i, raw] of rawLines.entries()) {
     if (HORIZONTAL_RULE.test(raw) || REFERENCE_DEFINITION.test(raw)) continue;
     if (isTableSeparator(raw)) continue;
-    const inTable = raw.includes("|") && (isTableSeparator(rawLines[i + 1]) || isInsideTable(rawLines, i));
-    if (inTable) {
+    // A table already flattened for a card ("day | words" over "Mon | 2"; body pages are cut from
+    // card text): two or more rows in a row, the first one the header.
+    if (o.speakTables && isCardTableRow(rawLines, i)) {
+      const cells = raw.split(" | ").map((cell) => cell.trim());
+      if (!CARD_TABLE_ROW.test(rawLines[i - 1] ?? "")) header = cells;
+      else lines.push({ text: spokenTableRow(cells, header), standalone: true });
+      continue;
+    }
+    const isHeader = raw.includes("|") && isTableSeparator(rawLines[i + 1]);
+    if (isHeader || (raw.includes("|") && isInsideTable(rawLines, i))) {
       const cells = raw
         .trim()
         .replace(/^\|/, "")
         .replace(/\|$/, "")
         .split("|")
-        .map((cell) => cell.trim())
-        .filter((cell) => cell.length > 0);
-      lines.push({ text: cells.join(o.cellSeparator), standalone: true });
+        .map((cell) => cell.trim());
+      if (isHeader) header = cells;
+      if (!o.speakTables) lines.push({ text: cells.filter((cell) => cell.length > 0).join(" | "), standalone: true });
+      // Spoken, the header row labels the cells of each row instead of being read on its own.
+      else if (!isHeader) lines.push({ text: spokenTableRow(cells, header), standalone: true });
       continue;
     }
     const heading = HEADING.exec(raw);
@@ -97,6 +108,32 @@ function markdownLines(markdown: string, o: { keepCode: boolean; keepListMarkers
     lines.push({ text: text.trimEnd(), standalone: isListItem });
   }
   return lines;
+}
+
+/**
+ * A table row as a phrase: the first cell names the row, the others are said with their column's
+ * header — a count before it ("2 words"), anything else after it ("cost $600"): "Mon: 2 words, cost $600".
+ */
+function spokenTableRow(cells: readonly string[], header: readonly string[]): string {
+  const [label = "", ...rest] = cells;
+  const values = rest
+    .map((cell, i) => {
+      const name = header[i + 1] ?? "";
+      if (!cell) return "";
+      if (!name) return cell;
+      return /^\d+(?:[.,]\d+)?$/.test(cell) ? `${cell} ${name}` : `${name} ${cell}`;
+    })
+    .filter((phrase) => phrase.length > 0);
+  if (!label) return values.join(", ");
+  return values.length > 0 ? `${label}: ${values.join(", ")}` : label;
+}
+
+const CARD_TABLE_ROW = /\S \| \S/;
+
+function isCardTableRow(lines: readonly string[], index: number): boolean {
+  const line = lines[index] ?? "";
+  if (line.trim().startsWith("|") || !CARD_TABLE_ROW.test(line)) return false;
+  return CARD_TABLE_ROW.test(lines[index - 1] ?? "") || CARD_TABLE_ROW.test(lines[index + 1] ?? "");
 }
 
 function isTableSeparator(line: string | undefined): boolean {
@@ -115,7 +152,7 @@ function isInsideTable(lines: string[], index: number): boolean {
 }
 
 /** Inline syntax: images, links, spoilers, strikethrough, code, emphasis, superscript, escapes. */
-function stripInline(text: string, o: { linkUrls: "keep" | "say-link" }): string {
+function stripInline(text: string, o: { linkUrls: "keep" | "say-link"; struck: "show" | "drop" }): string {
   return (
     text
       .replace(/!\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+"[^"]*")?\)/g, "")
@@ -123,7 +160,7 @@ function stripInline(text: string, o: { linkUrls: "keep" | "say-link" }): string
       .replace(/\[([^\]]+)\]\[[^\]]*\]/g, "$1")
       .replace(/<((?:https?|mailto):[^>\s]+)>/g, o.linkUrls === "keep" ? "$1" : "link")
       .replace(/>!(.+?)!</g, "$1")
-      .replace(/~~(?=\S)(.+?)~~/g, "$1")
+      .replace(/~~(?=\S)(.+?)~~/g, (_m, struck: string) => (o.struck === "drop" ? "" : strikeThrough(struck)))
       .replace(/(`+)(.+?)\1/g, (_match, _ticks, code: string) => code.trim())
       .replace(/(\*\*\*|___)(?=\S)(.+?)(?<=\S)\1/g, "$2")
       .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, "$2")
@@ -136,6 +173,14 @@ function stripInline(text: string, o: { linkUrls: "keep" | "say-link" }): string
   );
 }
 
+/** U+0336 (combining long stroke overlay): struck-through text that stays struck on a plain-text card. */
+const STROKE = "\u0336";
+const STRUCK_RUN = /(?:[\s\S]\u0336)+/gu;
+
+function strikeThrough(text: string): string {
+  return Array.from(text, (char) => `${char}${STROKE}`).join("");
+}
+
 /**
  * What a card shows: the author's own words with the Markdown syntax removed (link targets,
  * emphasis markers, heading and quote markers, table pipes), HTML entities decoded. Everything
@@ -143,9 +188,9 @@ function stripInline(text: string, o: { linkUrls: "keep" | "say-link" }): string
  * separated by a blank line and list items stay on their own lines with their markers.
  */
 export function toCardText(markdown: string): string {
-  const lines = markdownLines(markdown, { keepCode: true, keepListMarkers: true, cellSeparator: " | " });
+  const lines = markdownLines(markdown, { keepCode: true, keepListMarkers: true, speakTables: false });
   return lines
-    .map((line) => stripInline(line.text, { linkUrls: "keep" }).trim())
+    .map((line) => stripInline(line.text, { linkUrls: "keep", struck: "show" }).trim())
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
     .trim();
@@ -155,7 +200,7 @@ const URL = /\b(?:https?:\/\/|www\.)[^\s<>]*[^\s<>.,;:!?'")\]]/gi;
 const HTML_TAG = /<\/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?\/?>/g;
 // Pictographs, their modifiers and joiners: a narrator does not read "face with tears of joy".
 const EMOJI = /\p{Extended_Pictographic}|\p{Emoji_Modifier}|\p{Regional_Indicator}|\u200D|\uFE0E|\uFE0F|\u20E3/gu;
-const ENDS_LIKE_SENTENCE = /[.!?…:;,]["'”’)\]]*$/;
+const ENDS_LIKE_SENTENCE = /[.!?…:;,。！？]["'”’)\]」』]*$/;
 
 /**
  * Plain speakable text from Markdown (or plain text): syntax stripped as for cards, code blocks,
@@ -164,10 +209,11 @@ const ENDS_LIKE_SENTENCE = /[.!?…:;,]["'”’)\]]*$/;
  * punctuation. Empty when nothing speakable is left.
  */
 export function toSpeakableText(markdownOrText: string): string {
-  const lines = markdownLines(markdownOrText, { keepCode: false, keepListMarkers: false, cellSeparator: ", " });
+  const lines = markdownLines(markdownOrText, { keepCode: false, keepListMarkers: false, speakTables: true });
   const sentences: string[] = [];
   for (const line of lines) {
-    let text = stripInline(line.text, { linkUrls: "say-link" })
+    // Struck-through text is not said: it is what the author took back (card text marks it with U+0336).
+    let text = stripInline(line.text.replace(STRUCK_RUN, ""), { linkUrls: "say-link", struck: "drop" })
       .replace(URL, "link")
       .replace(HTML_TAG, " ")
       .replace(EMOJI, "")
@@ -180,11 +226,15 @@ export function toSpeakableText(markdownOrText: string): string {
     if (!/[\p{L}\p{N}]/u.test(text)) continue;
     sentences.push(ENDS_LIKE_SENTENCE.test(text) ? text : `${text}.`);
   }
-  return sentences
-    .join(" ")
-    .replace(/\s+([.!?,;:…])/g, "$1")
-    .replace(/([,;:])(?=[.!?])/g, "")
-    .trim();
+  return (
+    sentences
+      .join(" ")
+      .replace(/\s+([.!?,;:…])/g, "$1")
+      .replace(/([,;:])(?=[.!?])/g, "")
+      // A doubled stop ("少し。.", "Wow!.") is said and captioned once; an ellipsis ("?...") stays.
+      .replace(/([!?。！？])\s*\.(?!\.)/g, "$1")
+      .trim()
+  );
 }
 
 /**

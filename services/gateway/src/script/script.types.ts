@@ -1,4 +1,5 @@
 import type { CardSpec } from "@video-service/contracts";
+import type { SpeechPart } from "./language-runs.ts";
 
 /** One comment of a story, Markdown as its author wrote it. */
 export interface StoryComment {
@@ -32,6 +33,11 @@ export interface ScriptSegment {
   kind: "title" | "body" | "comment";
   /** What the voice says: plain speakable text. */
   speech: string;
+  /**
+   * Present when runs of another script are spoken by a voice of their language: `speech` in
+   * parts, in order, each with its voice (absent = the job's voice). See language-runs.ts.
+   */
+  speechParts?: SpeechPart[];
   /** What is shown while it is spoken, in the original wording (not speech-normalised). */
   card: CardSpec;
   /** Estimated from the words before narration; the measured duration after refitToDurations. */

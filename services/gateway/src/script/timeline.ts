@@ -1,4 +1,4 @@
-import type { Format, Motion, RenderRequestInput, WordTiming } from "@video-service/contracts";
+import type { Format, Motion, RenderBackground, RenderRequestInput, WordTiming } from "@video-service/contracts";
 import type { ScriptSegment } from "./script.types.ts";
 
 export interface NarratedSegment {
@@ -67,6 +67,8 @@ export function buildTimeline(o: {
   transitionSeconds?: number;
   outputKey: string;
   music?: { audioKey: string; volume?: number };
+  /** A library background: the cards (drawn transparent) lie still over it, without motion. */
+  background?: RenderBackground;
 }): RenderRequestInput {
   if (o.segments.length === 0) throw new Error("buildTimeline: a video needs at least one segment");
   const transition = o.transitionSeconds ?? DEFAULT_TRANSITION_SECONDS;
@@ -82,7 +84,8 @@ export function buildTimeline(o: {
     const after = i === last ? tailSeconds : gapSeconds + transition;
     const duration = before + clip.durationSeconds + after;
     const clipStart = sceneStart + before;
-    scenes.push({ imageKey: cardKey, duration: roundTime(duration), motion: MOTIONS[i % MOTIONS.length] ?? "none" });
+    const motion = o.background ? "none" : (MOTIONS[i % MOTIONS.length] ?? "none");
+    scenes.push({ imageKey: cardKey, duration: roundTime(duration), motion });
     narration.push({ audioKey: clip.key, start: roundTime(clipStart) });
     if (o.captions !== "none") {
       for (const word of clip.words) {
@@ -108,6 +111,7 @@ export function buildTimeline(o: {
           },
         }
       : {}),
+    ...(o.background ? { background: o.background } : {}),
   };
 }
 

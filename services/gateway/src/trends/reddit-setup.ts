@@ -33,6 +33,7 @@ export function createRedditFeatures({
   jobs,
   queue,
   logger,
+  media,
   now,
   sleep,
 }: {
@@ -41,6 +42,8 @@ export function createRedditFeatures({
   jobs: CreateVideoJobDeps["jobs"];
   queue: CreateVideoJobDeps["queue"];
   logger: Logger;
+  /** The media library, so a schedule's `style.background` resolves like a request's. */
+  media?: CreateVideoJobDeps["media"];
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }): RedditFeatures {
@@ -60,7 +63,7 @@ export function createRedditFeatures({
     connection: redis,
     queueName: scheduleQueueName(config.QUEUE_NAME),
     store: new ScheduleStore({ redis }),
-    jobDeps: { jobs, queue, logger, reddit: { trends, usedPosts } },
+    jobDeps: { jobs, queue, logger, reddit: { trends, usedPosts }, media },
     logger,
     ...(now ? { now } : {}),
   });

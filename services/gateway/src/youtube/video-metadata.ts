@@ -90,12 +90,15 @@ export function buildVideoResource({
   format,
   request,
   defaultCategoryId,
+  mediaCredits = [],
   now = new Date(),
 }: {
   story: Story;
   format: Format;
   request: YoutubePublishRequest;
   defaultCategoryId: string;
+  /** "Background: … (credit)", "Music: … (credit)": the library items used; kept whatever the cut. */
+  mediaCredits?: readonly string[];
   now?: Date;
 }): YoutubeVideoResource {
   const title = cutAtWord(clean(request.title ?? story.title).replace(/\s+/g, " "), TITLE_MAX) || "Untitled story";
@@ -111,6 +114,8 @@ export function buildVideoResource({
   // A description given in the request still credits the source; a short gets #Shorts. Both survive the cut.
   const suffixes: string[] = [];
   if (request.description !== undefined && credit && !body.includes(credit)) suffixes.push(clean(credit));
+  const mediaLines = mediaCredits.map(clean).filter((line) => line && !body.includes(line));
+  if (mediaLines.length > 0) suffixes.push(mediaLines.join("\n"));
   if (format === "short" && !hasShortsTag(title) && !hasShortsTag(body)) suffixes.push(SHORTS_TAG);
   const room = DESCRIPTION_MAX - suffixes.reduce((sum, suffix) => sum + suffix.length + 2, 0);
   const description = [cutAtWord(body, room), ...suffixes].filter(Boolean).join("\n\n");

@@ -1,5 +1,11 @@
 import { createHash } from "node:crypto";
-import { cardsRequestSchema, FORMATS, INTERNAL_TOKEN_HEADER, storageKeys } from "@video-service/contracts";
+import {
+  type CardsRequest,
+  cardsRequestSchema,
+  FORMATS,
+  INTERNAL_TOKEN_HEADER,
+  storageKeys,
+} from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
 import { listen } from "@video-service/shutdown";
 import { Hono } from "hono";
@@ -8,6 +14,8 @@ export interface FakeImagegen {
   url: string;
   behaviour: { ready: boolean };
   calls: { cards: number };
+  /** The last cards request, as the real contract parsed it. */
+  lastCards: CardsRequest | undefined;
   close(): Promise<void>;
 }
 
@@ -35,6 +43,7 @@ export async function startFakeImagegen({
   app.post("/v1/cards", async (c) => {
     calls.cards += 1;
     const request = cardsRequestSchema.parse(await c.req.json());
+    fake.lastCards = request;
     const spec = FORMATS[request.format];
     const cards = await Promise.all(
       request.cards.map(async (card) => {
@@ -57,13 +66,15 @@ export async function startFakeImagegen({
     return c.json({ cards });
   });
   const server = await listen(app, { port: 0, hostname: "127.0.0.1" });
-  return {
+  const fake: FakeImagegen = {
     url: server.url,
     behaviour,
     calls,
+    lastCards: undefined,
     close: async () => {
       if ("closeAllConnections" in server.server) server.server.closeAllConnections();
       await server.close();
     },
   };
+  return fake;
 }

@@ -3,8 +3,11 @@ import {
   FORMATS,
   INTERNAL_TOKEN_HEADER,
   type MediaInfo,
+  type RenderRequest,
   renderRequestSchema,
+  type SpeechRequest,
   speechRequestSchema,
+  type VoiceList,
 } from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
 import { listen, type RunningServer } from "@video-service/shutdown";
@@ -19,6 +22,12 @@ export interface FakeRenderer {
   /** `unavailableRenders`: that many render calls are answered 502 first (a transient failure). */
   behaviour: { render: RenderBehaviour; ready: boolean; unavailableRenders: number; speechDelayMs: number };
   calls: { speech: number; render: number };
+  /** Every speech request, as received. */
+  speechRequests: SpeechRequest[];
+  /** What GET /v1/voices answers (espeak-ng voices and two Polly voices by default); tests may change it. */
+  voices: VoiceList;
+  /** The last render request, as the real contract parsed it. */
+  lastRender: RenderRequest | undefined;
   /** Resolves when a render request has started streaming. */
   renderStarted(): Promise<void>;
   /** Resolves when a streaming render's caller disconnected. */
@@ -57,6 +66,41 @@ export async function startFakeRenderer({
     speechDelayMs: 0,
   };
   const calls = { speech: 0, render: 0 };
+  const speechRequests: SpeechRequest[] = [];
+  const voices: VoiceList = {
+    engines: ["espeak", "polly"],
+    voices: [
+      {
+        engine: "espeak",
+        id: "en-us",
+        name: "English (America)",
+        language: "en-us",
+        otherLanguages: ["en"],
+        gender: "male",
+      },
+      { engine: "espeak", id: "ja", name: "Japanese", language: "ja", otherLanguages: [], gender: "male" },
+      { engine: "espeak", id: "cmn", name: "Chinese (Mandarin)", language: "cmn", otherLanguages: [], gender: "male" },
+      { engine: "espeak", id: "ru", name: "Russian", language: "ru", otherLanguages: [], gender: "male" },
+      {
+        engine: "polly",
+        id: "Joanna",
+        name: "Joanna",
+        language: "en-US",
+        otherLanguages: [],
+        gender: "female",
+        engines: ["neural", "standard"],
+      },
+      {
+        engine: "polly",
+        id: "Mizuki",
+        name: "Mizuki",
+        language: "ja-JP",
+        otherLanguages: [],
+        gender: "female",
+        engines: ["standard"],
+      },
+    ],
+  };
   let started = Promise.withResolvers<void>();
   let disconnected = Promise.withResolvers<void>();
   const app = new Hono();
@@ -70,21 +114,36 @@ export async function startFakeRenderer({
     behaviour.ready ? c.json({ status: "ready" }) : c.json(problem(503, "Down", "fake"), 503),
   );
 
+  app.get("/v1/voices", (c) => c.json(fake.voices));
+
   app.post("/v1/speech", async (c) => {
     calls.speech += 1;
     const request = speechRequestSchema.parse(await c.req.json());
+    speechRequests.push(request);
     if (behaviour.speechDelayMs > 0) await sleep(behaviour.speechDelayMs);
     await store.put(request.outputKey, DUMMY_WAV);
     const words = request.text
       .split(/\s+/)
       .filter(Boolean)
       .map((text, index) => ({ text, start: index * 0.3, end: index * 0.3 + 0.25 }));
-    return c.json({ key: request.outputKey, durationSeconds: Math.max(0.5, words.length * 0.3), words });
+    // Polly bills each character twice (speech marks, then audio) at $16 per million (neural).
+    const billed = 2 * request.text.length;
+    const usage =
+      request.voice.engine === "polly"
+        ? { provider: "polly", engine: "neural", billedCharacters: billed, estimatedCostUsd: (billed * 16) / 1e6 }
+        : undefined;
+    return c.json({
+      key: request.outputKey,
+      durationSeconds: Math.max(0.5, words.length * 0.3),
+      words,
+      ...(usage ? { usage } : {}),
+    });
   });
 
   app.post("/v1/renders", async (c) => {
     calls.render += 1;
     const request = renderRequestSchema.parse(await c.req.json());
+    fake.lastRender = request;
     if (behaviour.unavailableRenders > 0) {
       behaviour.unavailableRenders -= 1;
       return c.json(problem(502, "Bad gateway", "upstream hiccup"), 502, {
@@ -134,11 +193,14 @@ export async function startFakeRenderer({
   });
 
   const server: RunningServer = await listen(app, { port: 0, hostname: "127.0.0.1" });
-  return {
+  const fake: FakeRenderer = {
     url: server.url,
     token,
     behaviour,
     calls,
+    speechRequests,
+    voices,
+    lastRender: undefined,
     renderStarted: () => started.promise,
     renderDisconnected: () => disconnected.promise,
     close: async () => {
@@ -148,4 +210,5 @@ export async function startFakeRenderer({
       await server.close();
     },
   };
+  return fake;
 }

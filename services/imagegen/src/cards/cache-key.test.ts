@@ -42,4 +42,15 @@ describe("cardCacheKey", () => {
       cardCacheKey({ ...base, card, backgroundSeed: "y" }),
     );
   });
+
+  it("keys a transparent card apart from the opaque one, and ignores the seed for it", () => {
+    expect(cardCacheKey({ ...base, transparent: true })).not.toBe(cardCacheKey(base));
+    expect(cardCacheKey({ ...base, transparent: true, backgroundSeed: "x" })).toBe(
+      cardCacheKey({ ...base, transparent: true, backgroundSeed: "y" }),
+    );
+    const thumbnail = { kind: "thumbnail", title: "Hi" } as const;
+    expect(cardCacheKey({ ...base, card: thumbnail, transparent: true })).toBe(
+      cardCacheKey({ ...base, card: thumbnail }),
+    );
+  });
 });

@@ -23,13 +23,17 @@ export interface CardKeyInput {
   theme: Theme;
   /** The background full-frame cards are drawn over; part of their look, hence of the key. */
   backgroundSeed: string;
+  /** Drawn over a clear canvas (no background at all). */
+  transparent?: boolean;
   card: CardSpec;
 }
 
 /** SHA-256 (hex) of everything that decides what a card looks like. */
-export function cardCacheKey({ format, theme, backgroundSeed, card }: CardKeyInput): string {
-  // A background card is drawn from its own seed, so the request's seed does not change it.
-  const background = card.kind === "background" ? undefined : backgroundSeed;
+export function cardCacheKey({ format, theme, backgroundSeed, transparent, card }: CardKeyInput): string {
+  // A background card is drawn from its own seed, so the request's seed does not change it; a
+  // transparent panel card has no background at all (the thumbnail keeps its own).
+  const clear = transparent === true && card.kind !== "thumbnail" && card.kind !== "background";
+  const background = card.kind === "background" ? undefined : clear ? "transparent" : backgroundSeed;
   const canonical = canonicalJson({ rendererVersion: RENDERER_VERSION, format, theme, background, card });
   return createHash("sha256").update(canonical).digest("hex");
 }

@@ -57,6 +57,7 @@ export function createCardService({
       format: request.format,
       theme: request.theme,
       backgroundSeed: context.backgroundSeed,
+      transparent: request.transparent,
       card,
     });
     const key = storageKeys.cachedImage(hash, canvas.extension);
@@ -97,6 +98,7 @@ export function createCardService({
         format: request.format,
         theme: request.theme,
         backgroundSeed: request.backgroundSeed ?? DEFAULT_BACKGROUND_SEED,
+        transparent: request.transparent,
         background: memoisedBackground(request),
       };
       const cards = await Promise.all(request.cards.map((card) => ensureCard(card, request, context, signal)));

@@ -1,7 +1,7 @@
 import { type CardSpec, FORMATS, type Format, type Theme } from "@video-service/contracts";
 import { drawCommentCard } from "./comment-card.ts";
 import { cardLayout, PALETTES, THUMBNAIL } from "./design.ts";
-import { composeImage, type RawImage } from "./sharp-engine.ts";
+import { composeImage, type RawImage, transparentImage } from "./sharp-engine.ts";
 import { drawTextCard } from "./text-card.ts";
 import { drawThumbnail } from "./thumbnail-card.ts";
 import { drawTitleCard } from "./title-card.ts";
@@ -19,6 +19,8 @@ export interface CardContext {
   theme: Theme;
   /** Seed of the background behind full-frame cards. */
   backgroundSeed: string;
+  /** Title, comment and text cards over a clear canvas instead of the generated background. */
+  transparent?: boolean;
   /** The generated background at a size (callers may memoise it across a batch). */
   background: (options: { seed: string; width: number; height: number }) => Promise<RawImage>;
 }
@@ -40,19 +42,24 @@ export async function renderCard(card: CardSpec, context: CardContext): Promise<
   const layout = cardLayout(context.format);
   const size = { width: canvas.width, height: canvas.height };
   const background = (seed: string) => context.background({ seed, ...size });
+  // The panel cards' backdrop: clear when the render lays them over a library background.
+  const backdrop = () =>
+    context.transparent
+      ? Promise.resolve(transparentImage(size.width, size.height))
+      : background(context.backgroundSeed);
   let data: Buffer;
   switch (card.kind) {
     case "background":
       data = await composeImage({ base: await background(card.seed), overlays: [], output: { type: "png" } });
       break;
     case "title":
-      data = await drawTitleCard({ card, layout, palette, background: await background(context.backgroundSeed) });
+      data = await drawTitleCard({ card, layout, palette, background: await backdrop() });
       break;
     case "comment":
-      data = await drawCommentCard({ card, layout, palette, background: await background(context.backgroundSeed) });
+      data = await drawCommentCard({ card, layout, palette, background: await backdrop() });
       break;
     case "text":
-      data = await drawTextCard({ card, layout, palette, background: await background(context.backgroundSeed) });
+      data = await drawTextCard({ card, layout, palette, background: await backdrop() });
       break;
     case "thumbnail":
       data = await drawThumbnail({ card, theme: context.theme, background: await background(context.backgroundSeed) });

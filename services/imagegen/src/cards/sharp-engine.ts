@@ -21,6 +21,13 @@ export interface RawImage {
   data: Buffer;
   width: number;
   height: number;
+  /** A clear canvas: what is drawn over it keeps its alpha in the PNG (cards laid over a video). */
+  transparent?: boolean;
+}
+
+/** A fully transparent canvas. */
+export function transparentImage(width: number, height: number): RawImage {
+  return { data: Buffer.alloc(width * height * 4), width, height, transparent: true };
 }
 
 /** A text layer: transparent PNG of the laid-out text, cropped to its ink. */
@@ -128,6 +135,7 @@ export async function composeImage({ base, overlays, output }: ComposeOptions): 
       .jpeg({ quality: output.quality, mozjpeg: true, chromaSubsampling: "4:2:0" })
       .toBuffer();
   }
+  if (base.transparent) return pipeline.png({ compressionLevel: 6 }).toBuffer();
   // Full-frame cards are opaque: RGB without alpha encodes faster and smaller.
   return pipeline.removeAlpha().png({ compressionLevel: 6 }).toBuffer();
 }

@@ -216,6 +216,39 @@ export async function ffprobeRaw(filePath: string, timeoutMs = FFPROBE_TIMEOUT_M
   return { streams: parsed.streams ?? [], format: parsed.format ?? {} };
 }
 
+/**
+ * ffprobe of a file nobody vouches for (a user's upload): only the local-file protocol, only the
+ * demuxers named (so no playlist, concat list or image sequence can pull in other files), bounded
+ * in time and output. Rejects with the ffprobe's own last line when it cannot read the file.
+ */
+export async function ffprobeUntrusted(
+  filePath: string,
+  options: { demuxers: readonly string[]; timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<RawProbe> {
+  const { stdout } = await execFileAsync(
+    "ffprobe",
+    [
+      "-v",
+      "error",
+      "-protocol_whitelist",
+      "file",
+      "-format_whitelist",
+      options.demuxers.join(","),
+      "-show_format",
+      "-show_streams",
+      "-of",
+      "json",
+      filePath,
+    ],
+    { maxBuffer: 4 * 1024 * 1024, timeout: options.timeoutMs, killSignal: "SIGKILL", signal: options.signal },
+  ).catch((error: unknown) => {
+    const stderr = (error as { stderr?: string }).stderr ?? "";
+    throw new Error(lastLine(stderr) || (error instanceof Error ? error.message : String(error)), { cause: error });
+  });
+  const parsed = JSON.parse(stdout) as Partial<RawProbe>;
+  return { streams: parsed.streams ?? [], format: parsed.format ?? {} };
+}
+
 /** What this FFmpeg build can do, checked once at start-up and shown on /readyz. */
 export interface FfmpegCapabilities {
   ok: boolean;

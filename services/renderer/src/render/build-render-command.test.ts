@@ -210,3 +210,43 @@ describe("buildRenderCommand: policy", () => {
     expect(buildRenderCommand(options("long"))).toEqual(buildRenderCommand(options("long")));
   });
 });
+
+describe("buildRenderCommand: a library background", () => {
+  const withBackground = (background: RenderRequestInput["background"]) => {
+    const base = options("short", { background });
+    return { ...base, inputs: { ...base.inputs, background: "/scratch/render-x/bg.mp4" } };
+  };
+
+  it("decodes the clip once: one seeked, looped input, cut to the video, cards with alpha over it", () => {
+    const command = buildRenderCommand(
+      withBackground({ kind: "video", key: "media/background-video/sea/v1/portrait.mp4", startSeconds: 7 }),
+    );
+    const args = command.args.join(" ");
+    expect(args.split("/scratch/render-x/bg.mp4").length - 1).toBe(1);
+    expect(args).toContain("-ss 7 -stream_loop -1 -i /scratch/render-x/bg.mp4");
+    // Input 6: after three stills, two narration clips and the music.
+    expect(command.filterGraph).toContain("[6:v]setpts=N/(30*TB),trim=end_frame=285,format=yuv420p,setsar=1[bg]");
+    expect(command.filterGraph).toContain("[bg][vx]overlay=x=0:y=0:format=yuv420:eof_action=pass[vbg]");
+    expect(command.filterGraph).toContain("[vbg]ass=");
+    expect(command.filterGraph.match(/format=yuva420p/g)).toHaveLength(3);
+  });
+
+  it("dims and blurs the background when asked, at a quarter of the size", () => {
+    const command = buildRenderCommand(
+      withBackground({ kind: "video", key: "media/background-video/sea/v1/portrait.mp4", dim: 0.4, blur: 20 }),
+    );
+    expect(command.filterGraph).toContain(
+      "scale=270:480:flags=bilinear,gblur=sigma=5,scale=1080:1920:flags=bilinear,lutyuv=y=16+(val-16)*0.6:u=128+(val-128)*0.6:v=128+(val-128)*0.6",
+    );
+  });
+
+  it("repeats an image background like a still: converted once, then looped", () => {
+    const command = buildRenderCommand(
+      withBackground({ kind: "image", key: "media/background-image/sky/v1/portrait.png" }),
+    );
+    expect(command.args.join(" ")).toContain("-framerate 30 -i /scratch/render-x/bg.mp4");
+    expect(command.filterGraph).toContain(
+      "[6:v]scale=1080:1920:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=284:size=1:start=0,setpts=N/FRAME_RATE/TB,setsar=1[bg]",
+    );
+  });
+});

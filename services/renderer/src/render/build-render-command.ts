@@ -16,6 +16,8 @@ export interface RenderInputs {
   /** One per narration clip. */
   narration: readonly string[];
   music?: string | undefined;
+  /** The library background (request.background), when there is one. */
+  background?: string | undefined;
 }
 
 export interface BuildRenderCommandOptions {
@@ -78,12 +80,14 @@ function sceneChain(options: {
   width: number;
   height: number;
   output: string;
+  /** Keep the card's alpha (cards laid over a background) instead of an opaque frame. */
+  alpha: boolean;
 }): string {
-  const { input, motion, frames, width, height, output } = options;
+  const { input, motion, frames, width, height, output, alpha } = options;
   // n is the frame number within the scene (crop and per-frame scale both expose it): 0 → 1.
   const progress = `(n/${Math.max(1, frames - 1)})`;
   const colour = "out_color_matrix=bt709:out_range=tv";
-  const repeat = `format=yuv420p,loop=loop=${frames - 1}:size=1:start=0,setpts=N/FRAME_RATE/TB`;
+  const repeat = `format=${alpha ? "yuva420p" : "yuv420p"},loop=loop=${frames - 1}:size=1:start=0,setpts=N/FRAME_RATE/TB`;
   const largeW = even(width * (1 + MOTION_MARGIN));
   const largeH = even(height * (1 + MOTION_MARGIN));
   const steps: string[] = [];
@@ -115,11 +119,60 @@ function sceneChain(options: {
 }
 
 /**
+ * The library background for the whole video. A video is already at the canvas, 30 fps (normalised
+ * at upload): it is only cut to the video's frames; an image is converted once and repeated like a
+ * still. Dim scales luma toward black and chroma toward grey (what darkening the RGB does); blur
+ * runs at a quarter of the size, where it is 16× cheaper and looks the same on a background.
+ */
+function backgroundChain(options: {
+  input: number;
+  kind: "video" | "image";
+  frames: number;
+  fps: number;
+  width: number;
+  height: number;
+  dim: number;
+  blur: number;
+  output: string;
+}): string {
+  const { input, kind, frames, fps, width, height, dim, blur, output } = options;
+  const looks: string[] = [];
+  if (blur > 0) {
+    const sigma = formatSeconds(Math.max(0.5, blur / 4));
+    looks.push(
+      `scale=${even(width / 4)}:${even(height / 4)}:flags=bilinear`,
+      `gblur=sigma=${sigma}`,
+      `scale=${width}:${height}:flags=bilinear`,
+    );
+  }
+  if (dim > 0) {
+    const keep = formatSeconds(1 - dim);
+    looks.push(`lutyuv=y=16+(val-16)*${keep}:u=128+(val-128)*${keep}:v=128+(val-128)*${keep}`);
+  }
+  const steps =
+    kind === "video"
+      ? // Timestamps from frame numbers: FFmpeg 5.1 restarts them when a seeked input loops (the
+        // clip is constant 30 fps, normalised at upload), which would make overlay drop frames.
+        [`setpts=N/(${fps}*TB)`, `trim=end_frame=${frames}`, "format=yuv420p", ...looks]
+      : [
+          `scale=${width}:${height}:out_color_matrix=bt709:out_range=tv`,
+          "format=yuv420p",
+          ...looks,
+          `loop=loop=${frames - 1}:size=1:start=0`,
+          "setpts=N/FRAME_RATE/TB",
+        ];
+  steps.push("setsar=1");
+  return `[${input}:v]${steps.join(",")}[${output}]`;
+}
+
+/**
  * Builds the whole FFmpeg invocation for a render. Pure: no I/O, the same request and paths always
  * give the same arguments (golden-tested per format).
  *
- * Inputs: each still (single frame), each narration clip, the music (looped by the demuxer).
- * Video: scene chains → xfade chain (or concat when transitions are 0) → captions with libass.
+ * Inputs: each still (single frame), each narration clip, the music (looped by the demuxer), the
+ * library background (a video seeked and looped by the demuxer, or an image).
+ * Video: scene chains → xfade chain (or concat when transitions are 0) → over the background when
+ * there is one (the scenes are then cards with alpha) → captions with libass.
  * Audio: narration clips placed with adelay and mixed → music trimmed, ducked with sidechaincompress
  * keyed by the narration → loudnorm to −14 LUFS → 48 kHz stereo.
  */
@@ -137,6 +190,20 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
   for (const clip of inputs.narration) args.push(["-i", clip]);
   const musicInput = inputs.music === undefined ? undefined : narrationBase + inputs.narration.length;
   if (inputs.music !== undefined) args.push(["-stream_loop", "-1"], ["-i", inputs.music]);
+  const background =
+    request.background && inputs.background !== undefined
+      ? {
+          ...request.background,
+          path: inputs.background,
+          input: narrationBase + inputs.narration.length + (inputs.music === undefined ? 0 : 1),
+        }
+      : undefined;
+  if (background?.kind === "video") {
+    // One input, decoded once: seek to the segment (the clip has a keyframe every second), loop if short.
+    args.push(["-ss", formatSeconds(background.startSeconds)], ["-stream_loop", "-1"], ["-i", background.path]);
+  } else if (background) {
+    args.push(["-framerate", String(fps)], ["-i", background.path]);
+  }
 
   // Video.
   request.scenes.forEach((scene, index) => {
@@ -148,6 +215,7 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
         width,
         height,
         output: `s${index}`,
+        alpha: background !== undefined,
       }),
     );
   });
@@ -168,6 +236,12 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
       `${request.scenes.map((_, index) => `[s${index}]`).join("")}concat=n=${request.scenes.length}:v=1:a=0[vx]`,
     );
     video = "vx";
+  }
+  if (background) {
+    graph.push(backgroundChain({ ...background, frames: totalFrames, fps, width, height, output: "bg" }));
+    // The cards (transparent outside their panel, crossfading as before) over the moving background.
+    graph.push(`[bg][${video}]overlay=x=0:y=0:format=yuv420:eof_action=pass[vbg]`);
+    video = "vbg";
   }
   if (assPath !== undefined) {
     graph.push(`[${video}]ass=filename=${escapeFilterValue(assPath)}[vout]`);

@@ -98,10 +98,11 @@ export async function prepareRender(options: {
   };
 
   try {
-    const [images, narration, music] = await Promise.all([
+    const [images, narration, music, background] = await Promise.all([
       Promise.all(request.scenes.map((scene) => resolve(scene.imageKey))),
       Promise.all(request.narration.map((clip) => resolve(clip.audioKey))),
       request.music ? resolve(request.music.audioKey) : Promise.resolve(undefined),
+      request.background ? resolve(request.background.key) : Promise.resolve(undefined),
     ]).catch(async (error: unknown) => {
       // Every download must have stopped before the work dir is removed: one still writing would
       // create the directory again (download() makes its parent) and leave it behind.
@@ -113,7 +114,7 @@ export async function prepareRender(options: {
         extensions: { missingKeys: [...new Set(missing)] },
       });
     }
-    return { workDir, inputs: { images, narration, music }, cleanup };
+    return { workDir, inputs: { images, narration, music, background }, cleanup };
   } catch (error) {
     await cleanup();
     throw error;

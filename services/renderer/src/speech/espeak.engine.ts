@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { startDeadline } from "@video-service/retry";
-import type { EspeakVoiceList } from "./espeak.native.ts";
+import type { EspeakVoiceDetails, EspeakVoiceList } from "./espeak.native.ts";
 import type { EspeakWorkerReply } from "./espeak.protocol.ts";
 import { acquireEspeakWorker } from "./espeak.worker-client.ts";
 import {
@@ -10,6 +10,7 @@ import {
   type TtsEngine,
   TtsEngineError,
   UnknownVoiceError,
+  type VoiceInfo,
 } from "./tts.ts";
 import { encodeWav } from "./wav.ts";
 import { wordTimingsFromEvents } from "./word-timings.ts";
@@ -36,6 +37,7 @@ export interface EspeakEngine extends TtsEngine {
   readonly name: "espeak";
   /** Whether `voice` names an installed voice, optionally with a "+variant" (e.g. "en-us+f3"). */
   hasVoice(voice: string): Promise<boolean>;
+  voices(): Promise<VoiceInfo[]>;
   /** Gives up the shared worker thread (the last engine to close stops it). */
   close(): Promise<void>;
 }
@@ -58,13 +60,14 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
     ...(o.workerUrl === undefined ? {} : { workerUrl: o.workerUrl }),
   });
   const synthesisTimeoutMs = o.synthesisTimeoutMs ?? DEFAULT_SYNTHESIS_TIMEOUT_MS;
-  let voices: Promise<{ voices: Set<string>; variants: Set<string> }> | undefined;
+  type Voices = { voices: Set<string>; variants: Set<string>; details: EspeakVoiceDetails[] };
+  let voices: Promise<Voices> | undefined;
 
-  function loadVoices(): Promise<{ voices: Set<string>; variants: Set<string> }> {
+  function loadVoices(): Promise<Voices> {
     voices ??= worker.call({ type: "voices" }).then((reply) => {
       if (!reply.ok) throw new TtsEngineError(`espeak-ng could not list voices: ${reply.message}`);
       const list: EspeakVoiceList = (reply as VoicesReply).voices;
-      return { voices: new Set(list.voices), variants: new Set(list.variants) };
+      return { voices: new Set(list.voices), variants: new Set(list.variants), details: list.details };
     });
     voices.catch(() => {
       voices = undefined; // a failed listing is retried on the next call
@@ -81,6 +84,20 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
       if (rest.length > 0 || !base) return false;
       // espeak matches voice names case-insensitively; a variant is a file name, matched exactly.
       return voices.has(base.toLowerCase()) && (variant === undefined || variants.has(variant));
+    },
+
+    async voices() {
+      const { details } = await loadVoices();
+      return details.map(
+        (voice): VoiceInfo => ({
+          engine: "espeak",
+          id: voice.id,
+          name: voice.name,
+          language: voice.languages[0] ?? voice.id,
+          otherLanguages: voice.languages.slice(1),
+          gender: voice.gender,
+        }),
+      );
     },
 
     async synthesize({ text, voice, rate, outputPath, signal }: SynthesizeOptions): Promise<SynthesisResult> {

@@ -27,6 +27,17 @@ export interface EspeakVoiceList {
   voices: string[];
   /** Voice variants that may follow a "+", e.g. "f3", "klatt", "Alex" (case as on disk). */
   variants: string[];
+  /** Each voice of `voices` with its languages (by priority) and gender, for listing. */
+  details: EspeakVoiceDetails[];
+}
+
+export interface EspeakVoiceDetails {
+  /** The voice file name, as in `voices`. */
+  id: string;
+  name: string;
+  /** Language codes the voice speaks, most preferred first ("en-us", "en"). */
+  languages: string[];
+  gender: "female" | "male" | null;
 }
 
 export interface EspeakSynthesis {
@@ -100,7 +111,32 @@ interface RawEvent {
   audio_position: number;
 }
 interface RawVoice {
+  name: string | null;
+  languages: unknown;
   identifier: string | null;
+  gender: number;
+}
+
+/** espeak_VOICE.languages: (priority byte, NUL-terminated language) pairs, ended by a zero priority. */
+function decodeLanguages(pointer: unknown): string[] {
+  const languages: string[] = [];
+  if (!pointer) return languages;
+  let at = 0;
+  // A voice lists a handful of languages; the bound only guards against a malformed list.
+  while (at < 1024) {
+    const priority = koffi.decode(pointer, at, "uint8") as number;
+    if (priority === 0) break;
+    at++;
+    let language = "";
+    for (let byte = koffi.decode(pointer, at, "uint8") as number; byte !== 0; ) {
+      language += String.fromCharCode(byte);
+      at++;
+      byte = koffi.decode(pointer, at, "uint8") as number;
+    }
+    at++;
+    if (language) languages.push(language);
+  }
+  return languages;
 }
 
 /** Loads the library and initialises it once for this thread. */
@@ -143,9 +179,18 @@ export function openEspeak(o: { libraryPath?: string; dataPath?: string } = {}):
   return {
     sampleRate,
     listVoices() {
-      const voices = voicesMatching(null)
-        .map((voice) => voice.identifier?.split("/").pop()?.toLowerCase() ?? "")
-        .filter((name) => name.length > 0);
+      const details = new Map<string, EspeakVoiceDetails>();
+      for (const voice of voicesMatching(null)) {
+        const id = voice.identifier?.split("/").pop()?.toLowerCase() ?? "";
+        if (!id || details.has(id)) continue;
+        details.set(id, {
+          id,
+          name: voice.name ?? id,
+          languages: decodeLanguages(voice.languages),
+          gender: voice.gender === 1 ? "male" : voice.gender === 2 ? "female" : null,
+        });
+      }
+      const voices = [...details.keys()];
       const variants = voicesMatching({
         name: null,
         languages: "variant",
@@ -159,7 +204,11 @@ export function openEspeak(o: { libraryPath?: string; dataPath?: string } = {}):
       })
         .map((voice) => voice.identifier?.split("/").pop() ?? "")
         .filter((variant) => variant.length > 0);
-      return { voices: [...new Set(voices)].sort(), variants: [...new Set(variants)].sort() };
+      return {
+        voices: voices.sort(),
+        variants: [...new Set(variants)].sort(),
+        details: [...details.values()].sort((a, b) => a.id.localeCompare(b.id)),
+      };
     },
     synthesize({ text, voice, rate, abortFlag }) {
       const voiceStatus = setVoiceByName(voice) as number;

@@ -1,14 +1,14 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type SpeechRequestInput, speechResponseSchema } from "@video-service/contracts";
+import { type SpeechRequestInput, speechResponseSchema, voiceListSchema } from "@video-service/contracts";
 import { createErrorHandler, notFoundHandler } from "@video-service/errors";
 import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEspeakEngine, type EspeakEngine } from "./espeak.engine.ts";
-import { createSpeechRoutes, stripControlCharacters } from "./speech.routes.ts";
+import { createSpeechRoutes, createVoiceRoutes, stripControlCharacters } from "./speech.routes.ts";
 import { type TtsEngine, TtsEngineError } from "./tts.ts";
 
 /** An engine that always fails the way a broken library would. */
@@ -80,6 +80,56 @@ describe("POST /v1/speech", () => {
     expect(await readdir(scratchDir)).toEqual([]);
   });
 
+  it("speaks parts in their own voices into one clip, timings joined at the exact sample offsets", async () => {
+    const parts = [{ text: "She said" }, { text: "ありがとう。", voice: "ja" }, { text: "Then she left." }];
+    const body: SpeechRequestInput = {
+      text: parts.map((p) => p.text).join(" "),
+      parts,
+      voice: { engine: "espeak", voice: "en-us", rate: 175 },
+      outputKey: "audio/temp/job-123456/parts.wav",
+    };
+    const response = await post(appWith({ espeak }), body);
+    expect(response.status).toBe(200);
+    const parsed = speechResponseSchema.parse(await response.json());
+    expect(parsed.words.map((w) => w.text)).toEqual(["She", "said", "ありがとう。", "Then", "she", "left."]);
+    for (const [i, word] of parsed.words.entries()) {
+      if (i > 0) expect(word.start).toBeGreaterThanOrEqual(parsed.words[i - 1]?.end ?? 0);
+    }
+    // Each part alone, for the offsets the joined clip must have (espeak-ng's output varies by a few
+    // ms with the voice it spoke before, so within 50 ms; the join itself is exact: the WAV below).
+    const alone = await Promise.all(
+      parts.map(async (part, i) => {
+        const key = `audio/temp/job-123456/alone-${i}.wav`;
+        const r = await post(appWith({ espeak }), {
+          text: part.text,
+          voice: { engine: "espeak", voice: part.voice ?? "en-us" },
+          outputKey: key,
+        });
+        return speechResponseSchema.parse(await r.json());
+      }),
+    );
+    const [first, second, third] = alone;
+    expect(parsed.durationSeconds).toBeCloseTo(
+      (first?.durationSeconds ?? 0) + (second?.durationSeconds ?? 0) + (third?.durationSeconds ?? 0),
+      1,
+    );
+    const offset = (first?.durationSeconds ?? 0) + (second?.durationSeconds ?? 0);
+    expect(parsed.words[3]?.start).toBeCloseTo(offset + (third?.words[0]?.start ?? 0), 1);
+    const wav = await store.get(body.outputKey);
+    expect((wav.length - 44) / 2 / wav.readUInt32LE(24)).toBeCloseTo(parsed.durationSeconds, 6);
+    expect(await readdir(scratchDir)).toEqual([]);
+  });
+
+  it("answers 422 for a part in a voice the engine does not have", async () => {
+    const response = await post(appWith({ espeak }), {
+      text: "a b",
+      parts: [{ text: "a" }, { text: "b", voice: "xx-nowhere" }],
+      outputKey: "audio/temp/job-123456/bad-part.wav",
+    });
+    expect(response.status).toBe(422);
+    expect(((await response.json()) as { detail: string }).detail).toContain("xx-nowhere");
+  });
+
   it("uses the default voice when none is given", async () => {
     const response = await post(appWith(espeak), { text: "Defaults.", outputKey: "audio/temp/job-123456/d.wav" });
     expect(response.status).toBe(200);
@@ -120,6 +170,32 @@ describe("POST /v1/speech", () => {
     });
     expect(response.status).toBe(422);
     expect(((await response.json()) as { detail: string }).detail).toMatch(/polly.*not available.*espeak/);
+  });
+
+  it("GET /v1/voices lists espeak-ng's installed voices with language and gender", async () => {
+    const app = new Hono();
+    app.route("/v1/voices", createVoiceRoutes({ tts: { espeak } }));
+    const response = await app.request("/v1/voices");
+    expect(response.status).toBe(200);
+    const list = voiceListSchema.parse(await response.json());
+    expect(list.engines).toEqual(["espeak"]);
+    const byId = new Map(list.voices.map((voice) => [voice.id, voice]));
+    expect(byId.get("en-us")).toMatchObject({
+      engine: "espeak",
+      language: "en-us",
+      name: expect.stringMatching(/English/),
+    });
+    // The voices another script's runs are spoken with (see the gateway's script building).
+    for (const [id, language] of [
+      ["ja", "ja"],
+      ["cmn", "cmn"],
+      ["ru", "ru"],
+    ]) {
+      expect(byId.get(id as string)?.language).toBe(language);
+    }
+    expect(list.voices.every((voice) => voice.gender === null || ["female", "male"].includes(voice.gender))).toBe(true);
+    // Every listed voice is one the speech route accepts.
+    expect(await Promise.all(list.voices.slice(0, 20).map((voice) => espeak.hasVoice(voice.id)))).not.toContain(false);
   });
 
   it("answers 422 when nothing is left to say once control characters are removed", async () => {

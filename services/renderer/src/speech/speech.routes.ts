@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import { type SpeechResponse, speechRequestSchema } from "@video-service/contracts";
+import { type SpeechResponse, speechRequestSchema, type VoiceList } from "@video-service/contracts";
 import { AppError, parseJsonBody } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { Hono } from "hono";
-import { NothingToSpeakError, type TtsEngine, TtsEngineError, UnknownVoiceError } from "./tts.ts";
+import { synthesizeParts } from "./speech-parts.ts";
+import { NothingToSpeakError, type TtsEngine, TtsEngineError, TtsUnavailableError, UnknownVoiceError } from "./tts.ts";
 
 export interface SpeechRoutesDeps {
   store: ObjectStore;
@@ -44,27 +45,30 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
         `voice.engine "${request.voice.engine}" is not available on this renderer (available: ${[...engines.keys()].join(", ")})`,
       );
     }
-    if (engine.hasVoice && !(await engine.hasVoice(request.voice.voice))) {
-      throw unknownVoice(request.voice.engine, request.voice.voice);
+    const parts = (request.parts ?? [{ text: request.text }])
+      .map((part) => ({ text: stripControlCharacters(part.text), voice: part.voice ?? request.voice.voice }))
+      .filter((part) => part.text.length > 0);
+    for (const voice of new Set([request.voice.voice, ...parts.map((part) => part.voice)])) {
+      const known = await engine.hasVoice?.(voice).catch((error: unknown) => {
+        throw speechError(error, request.voice.engine, voice);
+      });
+      if (known === false) throw unknownVoice(request.voice.engine, voice);
     }
-    const text = stripControlCharacters(request.text);
+    const text = parts.map((part) => part.text).join(" ");
     if (text.length === 0)
       throw new AppError("validation-failed", "text has nothing to speak once control characters are removed");
 
     await mkdir(deps.scratchDir, { recursive: true });
     const tempPath = path.join(deps.scratchDir, `speech-${process.pid}-${randomUUID()}.wav`);
     try {
-      const result = await engine
-        .synthesize({
-          text,
-          voice: request.voice.voice,
-          rate: request.voice.rate,
-          outputPath: tempPath,
-          signal: c.req.raw.signal,
-        })
-        .catch((error: unknown) => {
-          throw speechError(error, request.voice.engine, request.voice.voice);
-        });
+      const result = await synthesizeParts(engine, {
+        parts,
+        rate: request.voice.rate,
+        outputPath: tempPath,
+        signal: c.req.raw.signal,
+      }).catch((error: unknown) => {
+        throw speechError(error, request.voice.engine, request.voice.voice);
+      });
       await deps.store.putFile(request.outputKey, tempPath, { contentType: "audio/wav" });
       deps.logger.info(
         {
@@ -74,6 +78,7 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
           words: result.words.length,
           durationSeconds: result.durationSeconds,
           key: request.outputKey,
+          ...(result.usage ? { usage: result.usage } : {}),
         },
         "speech synthesised",
       );
@@ -81,6 +86,7 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
         key: request.outputKey,
         durationSeconds: result.durationSeconds,
         words: result.words,
+        ...(result.usage ? { usage: result.usage } : {}),
       };
       return c.json(response);
     } finally {
@@ -91,7 +97,25 @@ export function createSpeechRoutes(deps: SpeechRoutesDeps): Hono {
   return app;
 }
 
-function engineMap(tts: TtsEngine | Record<string, TtsEngine>): Map<string, TtsEngine> {
+/** GET / (mounted at /v1/voices): every voice of every engine this renderer has. */
+export function createVoiceRoutes(deps: { tts: TtsEngine | Record<string, TtsEngine> }): Hono {
+  const engines = engineMap(deps.tts);
+  const app = new Hono();
+  app.get("/", async (c) => {
+    const lists = await Promise.all(
+      [...engines.values()].map((engine) =>
+        (engine.voices?.(c.req.raw.signal) ?? Promise.resolve([])).catch((error: unknown) => {
+          throw speechError(error, engine.name, "");
+        }),
+      ),
+    );
+    const response: VoiceList = { engines: [...engines.values()].map((engine) => engine.name), voices: lists.flat() };
+    return c.json(response);
+  });
+  return app;
+}
+
+export function engineMap(tts: TtsEngine | Record<string, TtsEngine>): Map<string, TtsEngine> {
   if (isEngine(tts)) return new Map([[tts.name, tts]]);
   return new Map(Object.entries(tts));
 }
@@ -111,6 +135,12 @@ function speechError(error: unknown, engine: string, voice: string): unknown {
   if (error instanceof UnknownVoiceError) return unknownVoice(engine, voice);
   if (error instanceof NothingToSpeakError) {
     return new AppError("validation-failed", `text has nothing the ${engine} engine can pronounce`);
+  }
+  if (error instanceof TtsUnavailableError) {
+    return new AppError("unavailable", `the ${engine} speech service is unavailable: ${error.message}`, {
+      cause: error,
+      headers: { "retry-after": "10" },
+    });
   }
   if (error instanceof TtsEngineError) {
     return new AppError("bad-gateway", `the ${engine} speech engine failed: ${error.message}`, { cause: error });

@@ -1,6 +1,6 @@
-import type { WordTiming } from "@video-service/contracts";
+import type { SpeechUsage, VoiceInfo, WordTiming } from "@video-service/contracts";
 
-export type { WordTiming } from "@video-service/contracts";
+export type { SpeechUsage, VoiceInfo, WordTiming } from "@video-service/contracts";
 
 export interface SynthesizeOptions {
   /** Plain speakable text (the gateway normalises Markdown; control characters are already stripped). */
@@ -18,6 +18,8 @@ export interface SynthesisResult {
   durationSeconds: number;
   /** One entry per spoken word of `text`, in order, seconds from the start of the clip. */
   words: WordTiming[];
+  /** What a paid engine billed for it (Polly); absent for espeak-ng. */
+  usage?: SpeechUsage;
 }
 
 /** A text-to-speech engine: espeak-ng locally, Amazon Polly in AWS. */
@@ -29,6 +31,8 @@ export interface TtsEngine {
    * is cached by the engine). Optional: an engine without it throws UnknownVoiceError from synthesize.
    */
   hasVoice?(voice: string): Promise<boolean>;
+  /** The voices the engine has, for GET /v1/voices (cached by the engine). */
+  voices?(signal?: AbortSignal): Promise<VoiceInfo[]>;
 }
 
 /** The engine does not know the requested voice: the caller's mistake, answered with 422. */
@@ -49,4 +53,9 @@ export class NothingToSpeakError extends Error {
 /** The engine itself failed (library error, crashed worker): answered with 502. */
 export class TtsEngineError extends Error {
   override readonly name = "TtsEngineError";
+}
+
+/** The engine's service is throttling or down after every retry: answered with 503, worth retrying later. */
+export class TtsUnavailableError extends Error {
+  override readonly name = "TtsUnavailableError";
 }

@@ -1,7 +1,7 @@
 import type { WordTiming } from "@video-service/contracts";
 import type { EspeakEvent } from "./espeak.native.ts";
 
-interface Token {
+export interface Token {
   text: string;
   /** Code-point range [start, end) in the input. */
   start: number;
@@ -69,6 +69,24 @@ export function wordTimingsFromEvents(o: {
   const boundaries = o.events
     .filter((event) => event.type === "end" || event.type === "sentence")
     .map((event) => toSample(event.audioMs));
+  return wordTimingsFromSlots({ tokens, slots, boundaries, samples: o.samples, sampleRate: o.sampleRate });
+}
+
+/**
+ * Per-word timings from when words start: `slots` (in order, one per spoken token that the engine
+ * reported, sample where it starts) and `boundaries` (samples where a sentence or clause ends; a
+ * word's slot never runs past one). Each slot is trimmed to the frames that carry sound. Shared by
+ * every engine: espeak-ng's WORD events and Polly's word speech marks both become slots.
+ */
+export function wordTimingsFromSlots(o: {
+  tokens: readonly Token[];
+  slots: readonly { tokenIndex: number; start: number }[];
+  boundaries: readonly number[];
+  samples: Int16Array;
+  sampleRate: number;
+}): WordTiming[] {
+  const { tokens, slots, boundaries } = o;
+  const totalSamples = o.samples.length;
 
   // espeak sometimes speaks a short word without a WORD event of its own ("was the green": no
   // event for "the"). Such words share the slot of the word before them, split by their lengths,

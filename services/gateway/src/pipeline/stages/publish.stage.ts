@@ -1,6 +1,7 @@
 import type { Format } from "@video-service/contracts";
 import type { CreateVideoRequest } from "../../api/video.schemas.ts";
 import type { JobStore } from "../../jobs/job-store.ts";
+import { type MediaCredit, mediaCreditLines } from "../../media/media-choice.ts";
 import type { Story } from "../../script/index.ts";
 import { buildVideoResource } from "../../youtube/video-metadata.ts";
 import type { PublishState, YoutubePublisher } from "../../youtube/youtube-publisher.ts";
@@ -19,6 +20,7 @@ export async function publishVideo({
   format,
   videoKey,
   thumbnailKey,
+  credits = [],
   youtube,
   jobs,
   signal,
@@ -30,6 +32,8 @@ export async function publishVideo({
   format: Format;
   videoKey: string;
   thumbnailKey: string;
+  /** Library items the video uses: their credit lines go into the description. */
+  credits?: readonly MediaCredit[];
   youtube: YoutubePublisher | undefined;
   jobs: JobStore;
   signal: AbortSignal;
@@ -37,7 +41,13 @@ export async function publishVideo({
 }): Promise<PublishOutput> {
   const wanted = request.publish?.youtube;
   if (!wanted || !youtube) return { skipped: true };
-  const video = buildVideoResource({ story, format, request: wanted, defaultCategoryId: youtube.defaultCategoryId });
+  const video = buildVideoResource({
+    story,
+    format,
+    request: wanted,
+    defaultCategoryId: youtube.defaultCategoryId,
+    mediaCredits: mediaCreditLines(credits),
+  });
   const result = await youtube.publish({
     jobId,
     videoKey,

@@ -1,7 +1,10 @@
 import { type Format, type MediaInfo, storageKeys } from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
 import type { CreateVideoRequest } from "../../api/video.schemas.ts";
-import { buildTimeline, type Script, type Story } from "../../script/index.ts";
+import { type MediaCredit, mediaCreditLines } from "../../media/media-choice.ts";
+import type { MediaLibrary } from "../../media/media-library.store.ts";
+import { renderMediaFor } from "../../media/render-media.ts";
+import { buildTimeline, expectedVideoSeconds, type Script, type Story } from "../../script/index.ts";
 import type { RendererClient } from "../pipeline.types.ts";
 import type { SegmentNarration } from "./narration.stage.ts";
 
@@ -20,6 +23,8 @@ export interface RenderOutput {
   thumbnailKey: string;
   metadataKey: string;
   elapsedSeconds: number;
+  /** The library items the video uses and their credit lines (they go into the description). */
+  credits?: MediaCredit[];
 }
 
 /**
@@ -38,6 +43,7 @@ export async function renderVideo({
   createdAt,
   renderer,
   store,
+  library,
   signal,
   onProgress,
 }: {
@@ -52,6 +58,7 @@ export async function renderVideo({
   createdAt: string;
   renderer: RendererClient;
   store: ObjectStore;
+  library: MediaLibrary;
   signal: AbortSignal;
   onProgress: (fraction: number) => void;
 }): Promise<RenderOutput> {
@@ -62,12 +69,20 @@ export async function renderVideo({
     return { segment, cardKey, narration };
   });
   const outputKey = storageKeys.video(format, jobId);
+  const media = await renderMediaFor({
+    library,
+    request,
+    format,
+    jobId,
+    videoSeconds: expectedVideoSeconds(segments),
+  });
   const timeline = buildTimeline({
     format,
     segments,
     captions: request.style.captions,
     outputKey,
-    ...(request.music ? { music: { audioKey: request.music.key, volume: request.music.volume } } : {}),
+    ...(media.music ? { music: media.music } : {}),
+    ...(media.background ? { background: media.background } : {}),
   });
   const done = await renderer.render(timeline, { signal, onProgress, timeoutMs: RENDER_TIMEOUT_MS[format] });
 
@@ -77,7 +92,17 @@ export async function renderVideo({
   await store.put(
     metadataKey,
     JSON.stringify(
-      videoMetadata({ jobId, format, request, story, createdAt, media: done.media, segments, key: done.key }),
+      videoMetadata({
+        jobId,
+        format,
+        request,
+        story,
+        createdAt,
+        media: done.media,
+        segments,
+        key: done.key,
+        credits: media.credits,
+      }),
     ),
     { contentType: "application/json" },
   );
@@ -92,6 +117,7 @@ export async function renderVideo({
     thumbnailKey,
     metadataKey,
     elapsedSeconds: done.elapsedSeconds,
+    credits: media.credits,
   };
 }
 
@@ -104,6 +130,7 @@ function videoMetadata({
   media,
   segments,
   key,
+  credits,
 }: {
   jobId: string;
   format: Format;
@@ -113,6 +140,7 @@ function videoMetadata({
   media: MediaInfo;
   segments: { segment: Script["segments"][number]; narration: SegmentNarration }[];
   key: string;
+  credits: MediaCredit[];
 }) {
   return {
     id: jobId,
@@ -133,6 +161,7 @@ function videoMetadata({
       : {}),
     createdAt,
     renderedAt: new Date().toISOString(),
+    ...(credits.length > 0 ? { credits, creditLines: mediaCreditLines(credits) } : {}),
     media,
     segments: segments.map(({ segment, narration }) => ({
       id: segment.id,

@@ -18,6 +18,7 @@ export async function renderVisuals({
   story,
   format,
   theme,
+  transparent = false,
   imagegen,
   signal,
   onProgress,
@@ -26,6 +27,8 @@ export async function renderVisuals({
   story: Story;
   format: Format;
   theme: Theme;
+  /** The cards go over a library background: drawn with alpha, only the panel opaque. */
+  transparent?: boolean;
   imagegen: ImagegenClient;
   signal: AbortSignal;
   onProgress: (fraction: number) => void;
@@ -41,7 +44,10 @@ export async function renderVisuals({
   const keys: string[] = [];
   for (let start = 0; start < cards.length; start += MAX_CARDS_PER_REQUEST) {
     const batch = cards.slice(start, start + MAX_CARDS_PER_REQUEST);
-    const response = await imagegen.renderCards({ format, theme, backgroundSeed, cards: batch }, { signal });
+    const response = await imagegen.renderCards(
+      { format, theme, backgroundSeed, transparent, cards: batch },
+      { signal },
+    );
     if (response.cards.length !== batch.length) {
       throw new Error(`imagegen returned ${response.cards.length} cards for ${batch.length} requested`);
     }
