@@ -23,7 +23,7 @@ export interface StackOptions {
   logLevel?: string;
   /** Extra environment for every service. */
   env?: Record<string, string>;
-  /** How long each service may take to answer /healthz (default 30 s). */
+  /** How long each service may take to answer /healthz (default 90 s: a loaded machine starts them slowly). */
   healthTimeoutMs?: number;
   /** Called with each service's name when it is up. */
   onStarted?: (name: string, url: string) => void;

@@ -87,7 +87,13 @@ describe("imagegen client", () => {
     );
     const err = await rejection(client.renderCards(REQUEST));
     expect(err).toBeInstanceOf(ServiceError);
-    expect(err).toMatchObject({ service: "imagegen", status: 503, retryable: true, problem: { detail: "draining" } });
+    expect(err).toMatchObject({
+      service: "imagegen",
+      status: 503,
+      retryable: true,
+      unavailable: true,
+      problem: { detail: "draining" },
+    });
     expect(server.requests).toHaveLength(3);
   });
 
@@ -155,7 +161,8 @@ describe("imagegen client", () => {
     const client = createImagegenClient({ baseUrl: url, token: TOKEN, retries: 1 });
     const err = await rejection(client.renderCards(REQUEST));
     expect(err).toBeInstanceOf(ServiceError);
-    expect(err).toMatchObject({ service: "imagegen", retryable: true, status: undefined });
+    // unavailable: the service could not take the call, so a job waits for it instead of spending an attempt.
+    expect(err).toMatchObject({ service: "imagegen", retryable: true, unavailable: true, status: undefined });
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
   });
 
@@ -163,7 +170,13 @@ describe("imagegen client", () => {
     const { client, server } = await clientFor((_req, res) => sendJson(res, 422, PROBLEM_422));
     const err = await rejection(client.renderCards(REQUEST));
     expect(err).toBeInstanceOf(ServiceError);
-    expect(err).toMatchObject({ service: "imagegen", status: 422, retryable: false, problem: PROBLEM_422 });
+    expect(err).toMatchObject({
+      service: "imagegen",
+      status: 422,
+      retryable: false,
+      unavailable: false,
+      problem: PROBLEM_422,
+    });
     expect((err as Error).message).toContain("body.cards: too small");
     expect(server.requests).toHaveLength(1);
   });
@@ -174,7 +187,7 @@ describe("imagegen client", () => {
       res.end("boom");
     });
     const err = await rejection(client.renderCards(REQUEST));
-    expect(err).toMatchObject({ status: 500, retryable: false, problem: undefined });
+    expect(err).toMatchObject({ status: 500, retryable: false, unavailable: false, problem: undefined });
     expect(server.requests).toHaveLength(1);
   });
 

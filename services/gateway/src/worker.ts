@@ -65,6 +65,9 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
   const { jobs, events, store, logger } = deps;
   const running = new Map<string, AbortController>();
   let draining = false;
+  /** Dependencies whose last readiness check failed (the monitor below keeps it current). */
+  let notReady: ReadonlyMap<string, string> = new Map();
+  const checkIntervalMs = deps.dependencyCheckIntervalMs ?? 5000;
 
   const unsubscribeCancel = await events.onCancel((id) => {
     const controller = running.get(id);
@@ -161,6 +164,15 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     }
     // Gone, or superseded by a retry: nothing to do.
     if (!record || record.run !== run || isTerminal(record.status)) return;
+    if (notReady.size > 0) {
+      // Paused BullMQ workers may still take the one job their blocking fetch was waiting for: hand
+      // it straight back, untouched but for a note of why it waits.
+      const [dependency, why] = [...notReady][0] ?? ["a dependency", "not ready"];
+      const error = { stage: record.stage, title: `Waiting for the ${dependency}`, detail: why, retryable: true };
+      await jobs.transition({ id: videoId, from: ["queued"], to: "queued", set: { error } });
+      await bullJob.moveToDelayed(Date.now() + checkIntervalMs, token);
+      throw new DelayedError(`waiting for the ${dependency}`);
+    }
     const controller = new AbortController();
     running.set(videoId, controller);
     const protection = deps.taskProtection?.hold();
@@ -280,7 +292,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       { name: "renderer", check: (signal) => deps.renderer.ready({ signal }) },
       { name: "storage", check: () => store.ping() },
     ],
-    intervalMs: deps.dependencyCheckIntervalMs ?? 5000,
+    intervalMs: checkIntervalMs,
     logger,
     onChange: (ready) => {
       if (draining) return;
@@ -288,6 +300,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       else void worker.pause(true).catch((err: unknown) => logger.warn({ err }, "could not pause the worker"));
     },
   });
+  notReady = monitor.failing;
   void monitor.checkNow();
 
   const reconciler = createJobReconciler({

@@ -19,7 +19,12 @@ describe("video jobs: cancel, failure, retry", () => {
   beforeAll(async () => {
     // Two BullMQ attempts: a transient failure is retried once before the job fails.
     h = await startHarness({
-      env: { JOB_ATTEMPTS: "2", DEPENDENCY_WAIT_MS: "1500", DEPENDENCY_BACKOFF_MAX_MS: "100" },
+      env: {
+        JOB_ATTEMPTS: "2",
+        DEPENDENCY_WAIT_MS: "1500",
+        DEPENDENCY_BACKOFF_MAX_MS: "100",
+        DEPENDENCY_CHECK_INTERVAL_MS: "100",
+      },
     });
     hook = await startWebhookReceiver();
   });
@@ -138,6 +143,26 @@ describe("video jobs: cancel, failure, retry", () => {
     expect(failed.error).toMatchObject({ stage: "render", title: "The renderer stayed unavailable", retryable: true });
     expect(failed.error?.detail).toMatch(/DEPENDENCY_WAIT_MS/);
     h.renderer.behaviour.unavailableRenders = 0;
+  });
+
+  it("takes no job while the renderer is not ready, and takes it once it is", async () => {
+    h.renderer.behaviour.ready = false;
+    try {
+      // The worker's next readiness check (every 100 ms here) pauses it.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const speechCalls = h.renderer.calls.speech;
+      const created = (await (await h.call("POST", "/v1/videos", textStory("Not yet"))).json()) as { id: string };
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const parked = (await (await h.call("GET", `/v1/videos/${created.id}`)).json()) as JobBody;
+      expect(parked.status).toBe("queued");
+      expect(parked.stages.source?.status).toBe("pending");
+      expect(h.renderer.calls.speech).toBe(speechCalls);
+      h.renderer.behaviour.ready = true;
+      const done = await h.waitForStatus<JobBody>(created.id, ["succeeded", "failed"]);
+      expect(done.status).toBe("succeeded");
+    } finally {
+      h.renderer.behaviour.ready = true;
+    }
   });
 
   it("answers 404 problems for unknown jobs", async () => {

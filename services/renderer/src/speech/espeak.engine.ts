@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { startDeadline } from "@video-service/retry";
 import type { EspeakVoiceDetails, EspeakVoiceList } from "./espeak.native.ts";
 import type { EspeakWorkerReply } from "./espeak.protocol.ts";
 import { acquireEspeakWorker } from "./espeak.worker-client.ts";
@@ -19,7 +20,18 @@ export interface EspeakEngineOptions {
   libraryPath?: string;
   /** Directory containing espeak-ng-data; the library's built-in default when absent. */
   dataPath?: string;
+  /**
+   * One synthesis's deadline (default 60 s; espeak speaks a paragraph in well under a second). At
+   * the deadline the synthesis is asked to stop; if the library does not return within a grace of
+   * 5 s more, its worker thread is terminated and replaced.
+   */
+  synthesisTimeoutMs?: number;
+  /** Stands in for espeak.worker.ts (tests of a hung library). */
+  workerUrl?: URL;
 }
+
+export const DEFAULT_SYNTHESIS_TIMEOUT_MS = 60_000;
+const HUNG_WORKER_GRACE_MS = 5_000;
 
 export interface EspeakEngine extends TtsEngine {
   readonly name: "espeak";
@@ -45,7 +57,9 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
   const worker = acquireEspeakWorker({
     ...(o.libraryPath === undefined ? {} : { libraryPath: o.libraryPath }),
     ...(o.dataPath === undefined ? {} : { dataPath: o.dataPath }),
+    ...(o.workerUrl === undefined ? {} : { workerUrl: o.workerUrl }),
   });
+  const synthesisTimeoutMs = o.synthesisTimeoutMs ?? DEFAULT_SYNTHESIS_TIMEOUT_MS;
   type Voices = { voices: Set<string>; variants: Set<string>; details: EspeakVoiceDetails[] };
   let voices: Promise<Voices> | undefined;
 
@@ -88,19 +102,29 @@ export function createEspeakEngine(o: EspeakEngineOptions = {}): EspeakEngine {
 
     async synthesize({ text, voice, rate, outputPath, signal }: SynthesizeOptions): Promise<SynthesisResult> {
       signal?.throwIfAborted();
+      const deadline = startDeadline(synthesisTimeoutMs, signal, "espeak-ng synthesis");
       const abortFlag = new Int32Array(new SharedArrayBuffer(4));
       const onAbort = () => Atomics.store(abortFlag, 0, 1);
-      signal?.addEventListener("abort", onAbort, { once: true });
+      deadline.signal.addEventListener("abort", onAbort, { once: true });
       // NUL would end the C string early; every other character keeps its position for the events.
       const spoken = text.replaceAll("\0", " ");
       let reply: EspeakWorkerReply;
       try {
-        reply = await worker.call({ type: "synthesize", text: spoken, voice, rate, abortFlag });
+        reply = await worker.call(
+          { type: "synthesize", text: spoken, voice, rate, abortFlag },
+          { hardTimeoutMs: synthesisTimeoutMs + HUNG_WORKER_GRACE_MS },
+        );
       } finally {
-        signal?.removeEventListener("abort", onAbort);
+        deadline.signal.removeEventListener("abort", onAbort);
+        deadline.dispose();
       }
       if (!reply.ok) {
         if (reply.kind === "unknown-voice") throw new UnknownVoiceError(voice);
+        if (reply.kind === "aborted" && deadline.timedOut() && !signal?.aborted) {
+          throw new TtsEngineError(
+            `espeak-ng did not finish within ${synthesisTimeoutMs} ms; the synthesis was stopped`,
+          );
+        }
         if (reply.kind === "aborted") throw signal?.reason ?? new DOMException("synthesis aborted", "AbortError");
         throw new TtsEngineError(`espeak-ng failed: ${reply.message}`);
       }

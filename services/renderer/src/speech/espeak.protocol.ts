@@ -4,6 +4,8 @@ import type { EspeakEvent, EspeakVoiceList } from "./espeak.native.ts";
 export interface EspeakWorkerSettings {
   libraryPath?: string;
   dataPath?: string;
+  /** The worker's script; espeak.worker.ts unless a test stands in a hung one. Not sent to the worker. */
+  workerUrl?: URL;
 }
 
 export type EspeakWorkerRequest =

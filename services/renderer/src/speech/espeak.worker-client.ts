@@ -5,8 +5,12 @@ import { TtsEngineError } from "./tts.ts";
 type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
 
 export interface EspeakWorkerClient {
-  /** Sends one request to the worker; requests are handled one at a time, in order. */
-  call(request: WithoutId<EspeakWorkerRequest>): Promise<EspeakWorkerReply>;
+  /**
+   * Sends one request to the worker; requests are handled one at a time, in order. With
+   * `hardTimeoutMs`, a worker that has not answered by then is hung: it is terminated (every pending
+   * call fails with a TtsEngineError) and the next call starts a fresh one.
+   */
+  call(request: WithoutId<EspeakWorkerRequest>, options?: { hardTimeoutMs?: number }): Promise<EspeakWorkerReply>;
   /** Gives the worker up; the last client to release it stops the thread. */
   release(): Promise<void>;
 }
@@ -33,7 +37,11 @@ interface SharedWorker {
 let shared: SharedWorker | undefined;
 
 export function acquireEspeakWorker(settings: EspeakWorkerSettings): EspeakWorkerClient {
-  const settingsKey = JSON.stringify({ libraryPath: settings.libraryPath, dataPath: settings.dataPath });
+  const settingsKey = JSON.stringify({
+    libraryPath: settings.libraryPath,
+    dataPath: settings.dataPath,
+    workerUrl: settings.workerUrl?.href,
+  });
   if (shared && shared.settingsKey !== settingsKey) {
     throw new Error("espeak-ng is already open in this process with other settings (one library instance per process)");
   }
@@ -43,12 +51,32 @@ export function acquireEspeakWorker(settings: EspeakWorkerSettings): EspeakWorke
   let released = false;
 
   return {
-    call(request) {
+    call(request, options = {}) {
       if (released) return Promise.reject(new TtsEngineError("espeak-ng engine is closed"));
       const worker = ensureWorker(state);
       const id = state.nextId++;
       return new Promise((resolve, reject) => {
-        state.pending.set(id, { resolve, reject });
+        let timer: NodeJS.Timeout | undefined;
+        const settle =
+          <T>(done: (value: T) => void) =>
+          (value: T) => {
+            if (timer) clearTimeout(timer);
+            done(value);
+          };
+        state.pending.set(id, { resolve: settle(resolve), reject: settle(reject) });
+        if (options.hardTimeoutMs !== undefined) {
+          const timeoutMs = options.hardTimeoutMs;
+          timer = setTimeout(() => {
+            if (!state.pending.has(id)) return;
+            // Hung in the library: only terminating the thread stops it. Its state dies with it.
+            if (state.worker === worker) state.worker = undefined;
+            failAll(
+              state,
+              new TtsEngineError(`espeak-ng did not answer within ${timeoutMs} ms; its worker was restarted`),
+            );
+            void worker.terminate();
+          }, timeoutMs);
+        }
         worker.ref();
         worker.postMessage({ ...request, id });
       });
@@ -69,7 +97,9 @@ export function acquireEspeakWorker(settings: EspeakWorkerSettings): EspeakWorke
 
 function ensureWorker(state: SharedWorker): Worker {
   if (state.worker) return state.worker;
-  const worker = new Worker(new URL("./espeak.worker.ts", import.meta.url), { workerData: state.settings });
+  const worker = new Worker(state.settings.workerUrl ?? new URL("./espeak.worker.ts", import.meta.url), {
+    workerData: { libraryPath: state.settings.libraryPath, dataPath: state.settings.dataPath },
+  });
   // Idle, the worker must not keep the process alive; a pending call refs it.
   worker.unref();
   worker.on("message", (reply: EspeakWorkerReply) => {
@@ -80,11 +110,13 @@ function ensureWorker(state: SharedWorker): Worker {
     entry.resolve(reply);
   });
   worker.on("error", (error) => {
-    if (state.worker === worker) state.worker = undefined;
+    if (state.worker !== worker) return;
+    state.worker = undefined;
     failAll(state, new TtsEngineError(`espeak-ng worker failed: ${error.message}`, { cause: error }));
   });
   worker.on("exit", (code) => {
-    if (state.worker === worker) state.worker = undefined;
+    if (state.worker !== worker) return; // a hung worker that was replaced already failed its calls
+    state.worker = undefined;
     failAll(state, new TtsEngineError(`espeak-ng worker exited (code ${code})`));
   });
   state.worker = worker;
