@@ -25,6 +25,7 @@ build_debian() {
   [[ $(id -u) -eq 0 ]] || die "building $LOCAL_DEBIAN_IMAGE needs root (debootstrap); run: sudo $0"
   if ! command -v debootstrap >/dev/null 2>&1; then
     log "installing debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
   fi
   local root=$work/rootfs

@@ -155,6 +155,18 @@ describe.each(SERVICES)("services/$name/Dockerfile", ({ name, port, apt }) => {
   });
 });
 
+describe("the three Dockerfiles", () => {
+  // Dockerfiles cannot include one another: the stages they share are kept identical by this test.
+  it("share the same base argument and manifests stage", () => {
+    const shared = SERVICES.map(({ name }) => {
+      const text = read(`services/${name}/Dockerfile`);
+      return text.slice(text.indexOf("ARG NODE_IMAGE"), text.indexOf("# ---- deps"));
+    });
+    expect(shared[0]).toContain("AS manifests");
+    expect(new Set(shared).size).toBe(1);
+  });
+});
+
 describe(".dockerignore", () => {
   it.each([
     "node_modules/zod/package.json",
