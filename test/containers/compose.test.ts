@@ -36,7 +36,7 @@ const CONFIG_SCHEMAS: Record<AppName, z.ZodType> = {
   renderer: rendererConfigSchema,
 };
 /** Variables read by something other than the service's config: Node itself and the OpenTelemetry SDK. */
-const READ_ELSEWHERE = new Set(["NODE_ENV", "OTEL_SERVICE_NAME", "XDG_CACHE_HOME"]);
+const READ_ELSEWHERE = new Set(["NODE_ENV", "OTEL_SERVICE_NAME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"]);
 const REQUIRED_SECRETS = ["INTERNAL_TOKEN", "API_KEYS", "STORAGE_SIGNING_SECRET"];
 /** The names config treats as secrets (packages/config redactConfig). */
 const SECRET_NAME = /(SECRET|TOKEN|KEY|PASSWORD|CREDENTIAL)/i;
