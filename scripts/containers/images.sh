@@ -5,6 +5,7 @@
 #   NODE_IMAGE=…    base image (default node:24-bookworm-slim, else a local stand-in)
 #   NPM_CA_FILE=…   a CA bundle npm must trust inside the build (default: NODE_EXTRA_CA_CERTS)
 #   SERVICES="…"    a subset of the services
+#   OFFLINE=1       also the stand-ins of docker-compose.offline.yml
 set -euo pipefail
 script_name=images
 # shellcheck source=lib.sh
@@ -30,6 +31,10 @@ for service in "${services[@]}"; do
     die "building $service failed (full log: ${BUILD_LOG:-/tmp/video-service-build-$service.log})"
   }
 done
+if [[ ${OFFLINE:-} == 1 ]]; then
+  resolve_stack_images
+  build_standins
+fi
 elapsed=$(($(date +%s) - started))
 
 echo "images (base $NODE_IMAGE), built in ${elapsed} s:"

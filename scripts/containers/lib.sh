@@ -95,11 +95,15 @@ resolve_stack_images() {
   if [[ -z ${OFFLINE:-} ]]; then
     if image_available "$PUBLIC_REDIS_IMAGE" && image_available "$PUBLIC_COLLECTOR_IMAGE"; then OFFLINE=0; else OFFLINE=1; fi
   fi
-  if [[ $OFFLINE == 1 ]]; then
-    "$repo_root/scripts/containers/base-images.sh"
-    log "Redis and the collector from Docker Hub are out of reach: docker-compose.offline.yml stands in for them"
+  if [[ $OFFLINE == 1 && -z ${DEBIAN_IMAGE:-} ]]; then
+    if image_available debian:bookworm-slim; then
+      DEBIAN_IMAGE=debian:bookworm-slim
+    else
+      "$repo_root/scripts/containers/base-images.sh"
+      DEBIAN_IMAGE=$LOCAL_DEBIAN_IMAGE
+    fi
   fi
-  export OFFLINE DEBIAN_IMAGE=${DEBIAN_IMAGE:-$LOCAL_DEBIAN_IMAGE}
+  export OFFLINE DEBIAN_IMAGE=${DEBIAN_IMAGE:-debian:bookworm-slim}
 }
 
 # The extra CA certificate bundle for npm inside builds (a TLS-inspecting proxy): NPM_CA_FILE, else
@@ -169,4 +173,14 @@ wait_healthy() {
     fi
     sleep 2
   done
+}
+
+# Builds docker-compose.offline.yml's stand-ins with the same tags that file names (with this
+# client rather than through compose, whose 1.x builds call whatever `docker` is first on the PATH).
+build_standins() {
+  log "building the stand-ins for Redis and the collector (docker-compose.offline.yml)"
+  "$DOCKER" build --quiet --build-arg "DEBIAN_IMAGE=$DEBIAN_IMAGE" -t video-service/redis:local \
+    -f "$repo_root/infra/offline/redis.Dockerfile" "$repo_root/infra/offline" >/dev/null
+  "$DOCKER" build --quiet --build-arg "NODE_IMAGE=$NODE_IMAGE" -t video-service/otlp-receiver:local \
+    -f "$repo_root/infra/offline/otlp-receiver.Dockerfile" "$repo_root" >/dev/null
 }
