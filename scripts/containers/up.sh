@@ -20,12 +20,8 @@ if [[ ${TRACES:-} == 1 ]] && ! image_available jaegertracing/jaeger:2.13.0; then
 fi
 
 # Built with docker build (it passes the optional npm CA as a BuildKit secret, which Compose 1.x
-# cannot), then started without building.
+# cannot), the stand-ins too when OFFLINE=1, then started without building.
 "$repo_root/scripts/containers/images.sh"
-if [[ $OFFLINE == 1 ]]; then
-  log "Redis and the collector from Docker Hub are out of reach: docker-compose.offline.yml stands in for them"
-  build_standins
-fi
 run_compose up --detach --no-build --remove-orphans
 log "waiting until every container is healthy"
 wait_healthy 240 || {
