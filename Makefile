@@ -5,7 +5,7 @@ NODE := node_modules/.bin/node
 FORMAT ?= short
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup dev demo test lint format bench bench-chunks loadtest typecheck youtube-auth
+.PHONY: help setup dev demo test lint format bench bench-chunks loadtest typecheck youtube-auth images up down test-containers
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -46,3 +46,15 @@ bench-chunks: setup ## chunked rendering: whole vs 8 chunks one after another, j
 
 youtube-auth: setup ## print a YouTube refresh token (needs YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET; see the README)
 	@$(NODE) scripts/youtube-auth.ts
+
+images: ## build the three container images (tagged with the git revision) and print their sizes
+	@scripts/containers/images.sh
+
+up: ## build and start the stack with docker compose (writes a development .env if none; TRACES=1 adds Jaeger)
+	@scripts/containers/up.sh
+
+down: ## stop the compose stack (VOLUMES=1 also deletes its videos and Redis data)
+	@scripts/containers/down.sh
+
+test-containers: setup ## build the images, run the stack in Docker, make a video through it (minutes; not in make test)
+	@$(NODE) test/containers/stack/run.ts

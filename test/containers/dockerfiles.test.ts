@@ -67,25 +67,54 @@ function envOf(instructions: readonly Instruction[]): Map<string, string> {
   return env;
 }
 
+/** The directories the workspace globs of the root package.json name (`packages/*` → packages). */
+function workspaceParents(): string[] {
+  const globs: string[] = JSON.parse(read("package.json")).workspaces;
+  return globs.map((glob) => glob.replace(/\/\*$/, "")).sort();
+}
+
 describe.each(SERVICES)("services/$name/Dockerfile", ({ name, port, apt }) => {
   const text = read(`services/${name}/Dockerfile`);
   const stages = parseStages(parseDockerfile(text));
-  const [deps, runtime] = stages;
+  const manifests = stages.find((stage) => stage.name === "manifests");
+  const deps = stages.find((stage) => stage.name === "deps");
+  const runtime = stages.at(-1);
 
   it("passes the linter (context = repository root, with .dockerignore)", () => {
     expect(lintDockerfile(text, { contextDir: root, isIgnored, port })).toEqual([]);
   });
 
-  it("has a dependency stage and a runtime stage, both on node:24-bookworm-slim", () => {
-    expect(stages.map((stage) => stage.image)).toEqual(["node:24-bookworm-slim", "node:24-bookworm-slim"]);
-    expect(deps?.name).toBe("deps");
+  it("has manifests, deps and runtime stages, all on the NODE_IMAGE build argument (default node:24-bookworm-slim)", () => {
+    expect(stages.map((stage) => stage.name)).toEqual(["manifests", "deps", undefined]);
+    expect(stages.map((stage) => stage.image)).toEqual(Array(3).fill("node:24-bookworm-slim"));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile's ${ARG}, not JavaScript's
+    expect(stages.map((stage) => stage.from.args.split(/\s+/)[0])).toEqual(Array(3).fill("${NODE_IMAGE}"));
+    expect(text).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
   });
 
-  it("copies the lockfile and every workspace manifest before npm ci (npm ci needs them to match)", () => {
-    const copied = copies(deps?.instructions ?? []).flatMap((copy) => copy.sources);
-    const manifests = workspaces().map((workspace) => `${workspace}/package.json`);
-    expect(manifests.length).toBeGreaterThanOrEqual(3);
-    expect(copied.sort()).toEqual(["package-lock.json", "package.json", ...manifests].sort());
+  it("extracts every workspace manifest by glob (new packages need no edit), then copies them with the lockfile", () => {
+    expect(workspaces().length).toBeGreaterThanOrEqual(3);
+    // The manifests stage copies the workspace directories whole and keeps only their package.json.
+    const copied = copies(manifests?.instructions ?? []);
+    expect(copied.map((copy) => copy.sources.join(" ")).sort()).toEqual(workspaceParents());
+    const keep = manifests?.instructions.find((instruction) => instruction.keyword === "RUN")?.args ?? "";
+    expect(keep).toBe(
+      `find ${workspaceParents().join(" ")} -mindepth 2 -maxdepth 2 -not -name package.json -exec rm -rf {} +`,
+    );
+    expect(copies(deps?.instructions ?? [])).toEqual([
+      { sources: ["package.json", "package-lock.json"], dest: "./" },
+      { sources: ["/app"], dest: "./", from: "manifests" },
+      { sources: ["scripts/containers/prune-node-modules.ts"], dest: "scripts/containers/" },
+    ]);
+  });
+
+  it("uses the optional npm CA secret only when it is given, and prunes node_modules", () => {
+    const run = deps?.instructions.find((instruction) => instruction.keyword === "RUN")?.args ?? "";
+    expect(run).toContain("--mount=type=secret,id=npm_ca ");
+    expect(run).toContain("if [ -s /run/secrets/npm_ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/npm_ca; fi");
+    expect(run).toContain(
+      "node scripts/containers/prune-node-modules.ts node_modules packages/*/node_modules services/*/node_modules",
+    );
   });
 
   it("installs only production dependencies of this service and the shared packages", () => {
@@ -99,6 +128,7 @@ describe.each(SERVICES)("services/$name/Dockerfile", ({ name, port, apt }) => {
   it("installs exactly the system packages the service needs", () => {
     expect(aptPackages(runtime?.instructions ?? []).sort()).toEqual([...apt].sort());
     expect(aptPackages(deps?.instructions ?? [])).toEqual([]);
+    expect(aptPackages(manifests?.instructions ?? [])).toEqual([]);
   });
 
   it("brings node_modules from the dependency stage and the sources from the context", () => {
@@ -125,6 +155,18 @@ describe.each(SERVICES)("services/$name/Dockerfile", ({ name, port, apt }) => {
   });
 });
 
+describe("the three Dockerfiles", () => {
+  // Dockerfiles cannot include one another: the stages they share are kept identical by this test.
+  it("share the same base argument and manifests stage", () => {
+    const shared = SERVICES.map(({ name }) => {
+      const text = read(`services/${name}/Dockerfile`);
+      return text.slice(text.indexOf("ARG NODE_IMAGE"), text.indexOf("# ---- deps"));
+    });
+    expect(shared[0]).toContain("AS manifests");
+    expect(new Set(shared).size).toBe(1);
+  });
+});
+
 describe(".dockerignore", () => {
   it.each([
     "node_modules/zod/package.json",
@@ -142,6 +184,10 @@ describe(".dockerignore", () => {
     "services/renderer/test/fixtures/a.wav",
     "test/containers/compose.test.ts",
     "docs/README.md",
+    "scripts/demo.ts",
+    "scripts/containers/images.sh",
+    "infra/otel/collector.yaml",
+    "test/containers/stack/run.ts",
   ])("leaves out %s", (path) => {
     expect(isIgnored(path)).toBe(true);
   });
@@ -153,6 +199,8 @@ describe(".dockerignore", () => {
     "packages/config/src/index.ts",
     "services/renderer/src/main.ts",
     "services/gateway/src/api/video.schemas.ts",
+    "scripts/containers/prune-node-modules.ts",
+    "infra/offline/otlp-receiver.ts",
   ])("keeps %s", (path) => {
     expect(isIgnored(path)).toBe(false);
   });
