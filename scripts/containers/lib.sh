@@ -136,6 +136,9 @@ generate_env_file() {
     name=${line%%=*}
     if [[ $line =~ ^(INTERNAL_TOKEN|API_KEYS|STORAGE_SIGNING_SECRET)=$ ]]; then
       printf '%s=%s\n' "$name" "$(random_hex)" >>"$target"
+    elif [[ $line == "# WEBHOOK_SECRET=" ]]; then
+      # Optional in .env.example; a development stack gets one (whsec_ and 32 random bytes in base64).
+      printf 'WEBHOOK_SECRET=whsec_%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" >>"$target"
     else
       printf '%s\n' "$line" >>"$target"
     fi
