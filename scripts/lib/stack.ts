@@ -40,6 +40,8 @@ export interface Stack {
   logDir: string;
   /** The gateway's environment (another gateway process, say a worker-only one, can be started with it). */
   gatewayEnv: Record<string, string>;
+  /** Process ids of the services and redis (the load test reads their CPU time). */
+  pids: Record<string, number | undefined>;
   /** Stops the services (SIGTERM, then SIGKILL after a grace period) and redis. */
   stop: () => Promise<void>;
 }
@@ -222,7 +224,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
 
+  const pids = Object.fromEntries(children.map((child) => [child.name, child.process.pid]));
   return {
+    pids,
     gatewayUrl,
     imagegenUrl,
     rendererUrl,
