@@ -84,9 +84,6 @@ export async function createGatewayServices({
     maxRetriesPerRequest: 1,
     commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: Math.max(1000, config.REDIS_COMMAND_TIMEOUT_MS),
-    // Concurrent requests' commands go out in one write per tick (fewer syscalls under load); the
-    // order of one request's commands is kept, which the create's clean-up relies on.
-    enableAutoPipelining: true,
   });
   apiRedis.on("error", (err) => logger.warn({ err: err.message }, "redis connection error (API)"));
   // Without an offline queue, the first requests would fail while it connects; a Redis that is down
