@@ -7,7 +7,7 @@
  * Figures only, no pass/fail. Not part of `make test`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -44,7 +44,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body?: 
 async function run(count: number, concurrency: number, one: (index: number) => Promise<Result>) {
   const results: Result[] = [];
   let next = 0;
-  const cpuBefore = cpuSeconds(stack.pids.gateway);
+  const cpuBefore = cpuSeconds(apiPid);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -54,9 +54,27 @@ async function run(count: number, concurrency: number, one: (index: number) => P
       }
     }),
   );
-  const cpuAfter = cpuSeconds(stack.pids.gateway);
+  const cpuAfter = cpuSeconds(apiPid);
   const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   return { results, seconds: (performance.now() - started) / 1000, cpu };
+}
+
+/** The pid of the gateway listening on `port` (its command line and PORT), from /proc. */
+function gatewayPid(port: string): number | undefined {
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("services/gateway/src/main.ts")) continue;
+        if (readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`PORT=${port}`)) return Number(entry);
+      } catch {
+        // gone, or not ours
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
 }
 
 /** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
@@ -114,6 +132,7 @@ const stack = await startStack({
   env: { RUN_WORKER: "false", RATE_LIMIT_PER_MINUTE: "0", MAX_UNFINISHED_JOBS_PER_KEY: "0" },
 });
 const base = new URL(stack.gatewayUrl);
+const apiPid = gatewayPid(base.port);
 const auth = { authorization: `Bearer ${stack.apiKey}` };
 const accepted: string[] = [];
 let worker: ChildProcess | undefined;

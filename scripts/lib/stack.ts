@@ -40,8 +40,6 @@ export interface Stack {
   logDir: string;
   /** The gateway's environment (another gateway process, say a worker-only one, can be started with it). */
   gatewayEnv: Record<string, string>;
-  /** Process ids of the services and redis (the load test reads their CPU time). */
-  pids: Record<string, number | undefined>;
   /** Stops the services (SIGTERM, then SIGKILL after a grace period) and redis. */
   stop: () => Promise<void>;
 }
@@ -224,9 +222,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     throw error;
   }
 
-  const pids = Object.fromEntries(children.map((child) => [child.name, child.process.pid]));
   return {
-    pids,
     gatewayUrl,
     imagegenUrl,
     rendererUrl,
