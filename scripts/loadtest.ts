@@ -7,7 +7,7 @@
  * Figures only, no pass/fail. Not part of `make test`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
@@ -44,6 +44,7 @@ function send(url: URL, method: string, headers: Record<string, string>, body?: 
 async function run(count: number, concurrency: number, one: (index: number) => Promise<Result>) {
   const results: Result[] = [];
   let next = 0;
+  const cpuBefore = cpuSeconds(apiPid);
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -53,16 +54,52 @@ async function run(count: number, concurrency: number, one: (index: number) => P
       }
     }),
   );
-  return { results, seconds: (performance.now() - started) / 1000 };
+  const cpuAfter = cpuSeconds(apiPid);
+  const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
+  return { results, seconds: (performance.now() - started) / 1000, cpu };
 }
 
-function report(label: string, { results, seconds }: { results: Result[]; seconds: number }) {
+/** The pid of the gateway listening on `port` (its command line and PORT), from /proc. */
+function gatewayPid(port: string): number | undefined {
+  try {
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (!readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("services/gateway/src/main.ts")) continue;
+        if (readFileSync(`/proc/${entry}/environ`, "utf8").split("\0").includes(`PORT=${port}`)) return Number(entry);
+      } catch {
+        // gone, or not ours
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
+}
+
+/** CPU seconds (user + system) a process has used, from /proc; undefined where there is no /proc. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), in clock ticks (100/s).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+function report(
+  label: string,
+  { results, seconds, cpu }: { results: Result[]; seconds: number; cpu: number | undefined },
+) {
   const sorted = results.map((r) => r.ms).sort((a, b) => a - b);
   const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0).toFixed(1);
   const non2xx = results.filter((r) => r.status < 200 || r.status >= 300);
   const statuses = [...new Set(non2xx.map((r) => r.status))].join(",");
+  // CPU time of the API gateway per request: what the figures would be on an idle machine, roughly.
+  const cpuPerRequest = cpu === undefined ? "" : `  gateway CPU ${((cpu * 1000) / results.length).toFixed(2)} ms/req`;
   console.log(
-    `${label.padEnd(34)} ${(results.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${at(0.5)} ms  p95 ${at(0.95)} ms  p99 ${at(0.99)} ms  non-2xx ${non2xx.length}${statuses ? ` (${statuses})` : ""}`,
+    `${label.padEnd(34)} ${(results.length / seconds).toFixed(0).padStart(5)} req/s  p50 ${at(0.5)} ms  p95 ${at(0.95)} ms  p99 ${at(0.99)} ms  non-2xx ${non2xx.length}${statuses ? ` (${statuses})` : ""}${cpuPerRequest}`,
   );
 }
 
@@ -77,9 +114,16 @@ const story = (n: number) =>
     style: { theme: "dark", captions: "none" },
   });
 
+const [load1] = (() => {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").split(" ").map(Number);
+  } catch {
+    return [Number.NaN];
+  }
+})();
 const dataDir = join(REPO_ROOT, ".data/loadtest");
 rmSync(dataDir, { recursive: true, force: true });
-console.log("loadtest: starting the native stack (API only: no worker yet)");
+console.log(`loadtest: starting the native stack (API only: no worker yet); load average ${load1}`);
 const stack = await startStack({
   dataDir,
   logLevel: "warn",
@@ -88,6 +132,7 @@ const stack = await startStack({
   env: { RUN_WORKER: "false", RATE_LIMIT_PER_MINUTE: "0", MAX_UNFINISHED_JOBS_PER_KEY: "0" },
 });
 const base = new URL(stack.gatewayUrl);
+const apiPid = gatewayPid(base.port);
 const auth = { authorization: `Bearer ${stack.apiKey}` };
 const accepted: string[] = [];
 let worker: ChildProcess | undefined;

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface ReceivedWebhook {
+  path: string;
   body: string;
   headers: IncomingHttpHeaders;
   /** The parsed body: {type, timestamp, data}. */
@@ -22,7 +23,8 @@ export async function startWebhookReceiver() {
       body += chunk.toString("utf8");
     });
     req.on("end", () => {
-      received.push({ body, headers: req.headers, event: JSON.parse(body) as ReceivedWebhook["event"] });
+      const event = (body ? JSON.parse(body) : { data: {} }) as ReceivedWebhook["event"];
+      received.push({ path: req.url ?? "", body, headers: req.headers, event });
       const status = answers.shift() ?? 204;
       res.writeHead(status, status === 302 ? { location: `${url}/elsewhere` } : {}).end();
     });

@@ -137,7 +137,8 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
       ));
     } catch (err) {
       // Nothing was created: the key may be used again.
-      if (idempotencyKey) await idempotency.release({ scope, idempotencyKey }).catch(() => undefined);
+      // Not awaited: with Redis stalled it would only delay the answer (it runs after the claim anyway).
+      if (idempotencyKey) void idempotency.release({ scope, idempotencyKey }).catch(() => undefined);
       if (err instanceof NothingNewError) {
         throw new AppError("conflict", `${err.message}: every candidate post was already made into a video`, {
           extensions: { subreddits: err.subreddits },
@@ -145,7 +146,13 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
       }
       throw err;
     }
-    if (idempotencyKey) await idempotency.confirm({ scope, idempotencyKey });
+    // The job exists: from here on the answer is a success. A failed confirm only shortens how long
+    // the key is remembered (IDEMPOTENCY_CLAIM_SECONDS).
+    if (idempotencyKey) {
+      await idempotency
+        .confirm({ scope, idempotencyKey })
+        .catch((err: unknown) => logger.warn({ err, jobId: id }, "could not extend the Idempotency-Key"));
+    }
     c.header("location", videoLinks(id).self);
     return c.json(accepted(record), 202);
   });

@@ -102,7 +102,8 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
   const closing = new AbortController();
   const pending = new Set<Promise<boolean>>();
 
-  const attemptOnce = async (url: string, id: string, body: string): Promise<void> => {
+  /** One POST; resolves to the receiver's 2xx status. */
+  const attemptOnce = async (url: string, id: string, body: string): Promise<number> => {
     const timestamp = Math.floor(Date.now() / 1000);
     const response = await guardedRequest(url, {
       method: "POST",
@@ -124,6 +125,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     if (response.status < 200 || response.status >= 300) {
       throw new ReceiverError(response.status, retryAfterMs(response.headers["retry-after"]));
     }
+    return response.status;
   };
 
   const deliver = async (
@@ -144,8 +146,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
           const started = performance.now();
           const attempt: WebhookAttempt = { at: new Date().toISOString(), durationMs: 0 };
           try {
-            await attemptOnce(url, delivery.id, body);
-            attempt.status = 200;
+            attempt.status = await attemptOnce(url, delivery.id, body);
           } catch (err) {
             if (err instanceof ReceiverError) attempt.status = err.status;
             else attempt.error = err instanceof Error ? err.message : String(err);
