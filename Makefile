@@ -5,7 +5,7 @@ NODE := node_modules/.bin/node
 FORMAT ?= short
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup dev demo test lint format bench typecheck youtube-auth
+.PHONY: help setup dev demo test lint format bench typecheck youtube-auth deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -38,3 +38,6 @@ bench: setup ## render a 60 s short through the renderer and with one hand-writt
 
 youtube-auth: setup ## print a YouTube refresh token (needs YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET; see the README)
 	@$(NODE) scripts/youtube-auth.ts
+
+deploy: setup ## build and push the images to ECR, register the task definitions, update the ECS services (ARGS="--dry-run"; docs/deploy.md)
+	@$(NODE) scripts/deploy/deploy.ts $(ARGS)
