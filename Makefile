@@ -5,7 +5,7 @@ NODE := node_modules/.bin/node
 FORMAT ?= short
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help setup dev demo test lint format bench bench-chunks loadtest typecheck youtube-auth images up down test-containers
+.PHONY: help setup dev demo test lint format bench bench-chunks loadtest typecheck youtube-auth images up down test-containers deploy
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -58,3 +58,6 @@ down: ## stop the compose stack (VOLUMES=1 also deletes its videos and Redis dat
 
 test-containers: setup ## build the images, run the stack in Docker, make a video through it (minutes; not in make test)
 	@$(NODE) test/containers/stack/run.ts
+
+deploy: setup ## build and push the images to ECR, register the task definitions, update the ECS services (ARGS="--dry-run"; docs/deploy.md)
+	@$(NODE) scripts/deploy/deploy.ts $(ARGS)

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { ContainerDefinition } from "@aws-sdk/client-ecs";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import {
   COLLECTOR_CONTAINER,
   fillTaskDefinition,
@@ -115,5 +116,27 @@ describe("toCloudFormation", () => {
       LogConfiguration: { LogDriver: "awslogs", Options: { "awslogs-group": "g" } },
       Environment: [{ Name: "A", Value: "1" }],
     });
+  });
+});
+
+describe("infra/otel/ecs-collector.yaml (the sidecar's AOT_CONFIG_CONTENT)", () => {
+  const text = readFileSync(new URL("../otel/ecs-collector.yaml", import.meta.url), "utf8");
+  const config = parse(text) as {
+    extensions: Record<string, { endpoint?: string }>;
+    receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+    service: { extensions: string[]; pipelines: Record<string, { exporters: string[] }> };
+  };
+
+  it("fits a standard SSM parameter, answers /healthcheck and takes OTLP/HTTP on 4318", () => {
+    expect(Buffer.byteLength(text)).toBeLessThan(4096);
+    expect(config.service.extensions).toContain("health_check");
+    expect(config.extensions.health_check?.endpoint).toBe("127.0.0.1:13133");
+    expect(config.receivers.otlp.protocols.http.endpoint).toMatch(/:4318$/);
+  });
+
+  it("sends traces to X-Ray and metrics to CloudWatch EMF in the namespace the alarms read", () => {
+    expect(config.service.pipelines.traces?.exporters).toEqual(["awsxray"]);
+    expect(config.service.pipelines.metrics?.exporters).toEqual(["awsemf"]);
+    expect(text).toContain("namespace: VideoService");
   });
 });
