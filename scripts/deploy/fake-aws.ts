@@ -85,7 +85,7 @@ export async function startFakeAws({ region = "eu-west-1", services = [] as stri
   // One poll moves a rollout on: COMPLETED (the old deployment drained) or FAILED (circuit breaker).
   const advance = (service: FakeService) => {
     const primary = service.deployments.find((d) => d.status === "PRIMARY");
-    if (!primary || primary.rolloutState !== "IN_PROGRESS") return;
+    if (primary?.rolloutState !== "IN_PROGRESS") return;
     primary.polls += 1;
     if (primary.polls < 2) return;
     const images = registered.get(primary.taskDefinition)?.images ?? [];
