@@ -5,6 +5,7 @@ import { createImagegenClient, createRendererClient } from "@video-service/http-
 import { type Logger, silentLogger } from "@video-service/logger";
 import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
+import { withTimeout } from "@video-service/retry";
 import { listen } from "@video-service/shutdown";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
@@ -217,12 +218,17 @@ export async function startHarness({
       }
     },
     async close() {
-      for (const queue of queues) await queue.close();
-      await closeServices(current);
-      await fakeReddit?.close();
-      await renderer.close();
-      await real?.close();
-      await imagegen.close();
+      // Every step is bounded: a step that hangs is named on stderr and the rest still close.
+      const step = (name: string, run: () => Promise<unknown>) =>
+        withTimeout(20_000, undefined, `harness close: ${name}`, run).catch((err: unknown) => {
+          process.stderr.write(`${(err as Error).message}\n`);
+        });
+      for (const queue of queues) await step("queue", () => queue.close());
+      await step("gateway services", () => closeServices(current));
+      await step("fake Reddit", async () => fakeReddit?.close());
+      await step("fake renderer", () => renderer.close());
+      await step("real renderer", async () => real?.close());
+      await step("fake imagegen", () => imagegen.close());
       await testRedis.stop();
       await rm(storageDir, { recursive: true, force: true });
     },
