@@ -281,6 +281,12 @@ export class VideoServiceStack extends Stack {
           }),
         );
       }
+      if (name === "renderer") {
+        // Amazon Polly voices (POLLY_ENABLED in the task definition); Polly has no resource ARNs but lexicons.
+        role.addToPolicy(
+          new iam.PolicyStatement({ actions: ["polly:SynthesizeSpeech", "polly:DescribeVoices"], resources: ["*"] }),
+        );
+      }
       acknowledge(
         role,
         "AwsSolutions-IAM5",

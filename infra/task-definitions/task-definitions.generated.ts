@@ -393,6 +393,14 @@ export const renderer = {
         {
           "name": "XDG_CACHE_HOME",
           "value": "/tmp/.cache"
+        },
+        {
+          "name": "POLLY_ENABLED",
+          "value": "true"
+        },
+        {
+          "name": "POLLY_REGION",
+          "value": "{{REGION}}"
         }
       ],
       "secrets": [
