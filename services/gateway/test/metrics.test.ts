@@ -58,7 +58,13 @@ describe("gateway metrics and task protection", () => {
     try {
       for (let i = 0; i < 2; i++) expect((await h.call("POST", "/v1/videos", textStory())).status).toBe(202);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const points = await waitForMetrics(collector, (all) => (latest(all, METRIC_NAMES.queueDepth)?.value ?? 0) >= 2);
+      // An export taken right after the creates may show a wait under 0.2 s: wait for one that shows both.
+      const points = await waitForMetrics(
+        collector,
+        (all) =>
+          (latest(all, METRIC_NAMES.queueDepth)?.value ?? 0) >= 2 &&
+          (latest(all, METRIC_NAMES.queueOldestWait)?.value ?? 0) > 0.2,
+      );
       expect(latest(points, METRIC_NAMES.queueDepth)).toMatchObject({ type: "gauge", unit: "{job}", value: 2 });
       const wait = latest(points, METRIC_NAMES.queueOldestWait);
       expect(wait).toMatchObject({ type: "gauge", unit: "s", serviceName: "gateway" });
