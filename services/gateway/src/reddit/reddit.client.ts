@@ -1,4 +1,4 @@
-import { sleep as abortableSleep, retry } from "@video-service/retry";
+import { sleep as abortableSleep, raceSignal, retry } from "@video-service/retry";
 import { z } from "zod";
 import {
   type ListingSort,
@@ -414,7 +414,7 @@ export function createRedditClient(options: RedditClientOptions): RedditClient {
       });
     }
     const pending = pendingToken;
-    token = await raceAbort(pending, signal);
+    token = await raceSignal(pending, signal);
     return token.value;
   }
 
@@ -604,23 +604,4 @@ function describeNetworkError(err: unknown): string {
     return `${err.message}: ${cause.message}${code}`;
   }
   return err.message;
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(err);
-      },
-    );
-  });
 }
