@@ -1,13 +1,16 @@
 import { sleep as abortableSleep, raceSignal, retry } from "@video-service/retry";
-import { z } from "zod";
+import { commentsResponseSchema, postListingSchema, toComment, tokenSchema, toPost } from "./reddit.schemas.ts";
+import { type ListingSort, type RedditComment, RedditError, type RedditPost, type TopWindow } from "./reddit.types.ts";
 import {
-  type ListingSort,
-  type RedditComment,
-  RedditError,
-  type RedditErrorKind,
-  type RedditPost,
-  type TopWindow,
-} from "./reddit.types.ts";
+  FailedAttempt,
+  type Failure,
+  failure,
+  isFailure,
+  parseJson,
+  type RequestContext,
+  shapeFailure,
+  statusFailure,
+} from "./reddit-failures.ts";
 
 /** Where app-only OAuth tokens come from. */
 export const REDDIT_AUTH_URL = "https://www.reddit.com";
@@ -117,140 +120,6 @@ function checkSubreddit(name: string): void {
   if (!SUBREDDIT_NAME.test(name)) {
     throw new TypeError(`not a subreddit name: ${JSON.stringify(name)} (2–21 letters, digits or underscores)`);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Response shapes (https://github.com/reddit-archive/reddit/wiki/JSON). Unknown fields are ignored.
-
-const t3DataSchema = z.object({
-  id: z.string().min(1),
-  name: z.string().min(1),
-  subreddit: z.string().min(1),
-  title: z.string(),
-  selftext: z.string().default(""),
-  author: z.string().nullable().default("[deleted]"),
-  score: z.number(),
-  upvote_ratio: z.number().default(0),
-  num_comments: z.number(),
-  created_utc: z.number(),
-  over_18: z.boolean(),
-  stickied: z.boolean().default(false),
-  is_self: z.boolean(),
-  removed_by_category: z.string().nullish(),
-  permalink: z.string().min(1),
-  url: z.string().default(""),
-  distinguished: z.string().nullish(),
-  spoiler: z.boolean().default(false),
-  locked: z.boolean().default(false),
-});
-const t3Schema = z.object({ kind: z.literal("t3"), data: t3DataSchema });
-
-const postListingSchema = z.object({
-  kind: z.literal("Listing"),
-  data: z.object({ after: z.string().nullable(), children: z.array(t3Schema) }),
-});
-
-/** A reply listing is only looked at as far as "it is a Listing": we keep top-level comments. */
-const repliesSchema = z.union([
-  z.literal(""),
-  z.object({ kind: z.literal("Listing"), data: z.object({ children: z.array(z.object({ kind: z.string() })) }) }),
-]);
-
-const t1Schema = z.object({
-  kind: z.literal("t1"),
-  data: z.object({
-    id: z.string().min(1),
-    author: z.string().nullable().default("[deleted]"),
-    body: z.string(),
-    score: z.number(),
-    stickied: z.boolean().default(false),
-    distinguished: z.string().nullish(),
-    created_utc: z.number(),
-    replies: repliesSchema.optional(),
-  }),
-});
-const moreSchema = z.object({
-  kind: z.literal("more"),
-  data: z.object({ count: z.number(), id: z.string(), children: z.array(z.string()) }),
-});
-const commentListingSchema = z.object({
-  kind: z.literal("Listing"),
-  data: z.object({ children: z.array(z.discriminatedUnion("kind", [t1Schema, moreSchema])) }),
-});
-const commentsResponseSchema = z.tuple([postListingSchema, commentListingSchema]);
-
-const tokenSchema = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string(),
-  expires_in: z.number().positive(),
-});
-
-const GONE = new Set(["[deleted]", "[removed]"]);
-
-function toPost(data: z.infer<typeof t3DataSchema>): RedditPost {
-  const author = data.author ?? "[deleted]";
-  return {
-    id: data.id,
-    fullname: data.name,
-    subreddit: data.subreddit,
-    title: data.title,
-    selftext: data.selftext,
-    author,
-    score: data.score,
-    upvoteRatio: data.upvote_ratio,
-    numComments: data.num_comments,
-    createdUtc: data.created_utc,
-    over18: data.over_18,
-    stickied: data.stickied,
-    isSelf: data.is_self,
-    removed: Boolean(data.removed_by_category) || GONE.has(data.selftext) || GONE.has(author),
-    permalink: /^https?:\/\//.test(data.permalink) ? data.permalink : `https://www.reddit.com${data.permalink}`,
-    url: data.url,
-    distinguished: data.distinguished ?? null,
-    spoiler: data.spoiler,
-    locked: data.locked,
-  };
-}
-
-function toComment(data: z.infer<typeof t1Schema>["data"]): RedditComment {
-  const author = data.author ?? "[deleted]";
-  return {
-    id: data.id,
-    author,
-    body: data.body,
-    score: data.score,
-    stickied: data.stickied,
-    distinguished: data.distinguished ?? null,
-    createdUtc: data.created_utc,
-    deleted: author === "[deleted]" || data.body === "[deleted]",
-    removed: data.body === "[removed]",
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-
-/** Carries a Failure through the shared retry loop (which sees only thrown errors). */
-class FailedAttempt extends Error {
-  readonly failure: Failure;
-  constructor(failure: Failure) {
-    super(failure.error.message);
-    this.failure = failure;
-  }
-}
-
-/** A failed attempt: the error to throw when no retry is left, and how long to wait before the next. */
-interface Failure {
-  error: RedditError;
-  delayMs?: number | undefined;
-}
-
-interface RequestContext {
-  /** For messages: "r/tifu hot", "post abc123". */
-  what: string;
-  /** Set for post requests. */
-  postId?: string | undefined;
-  subreddit?: string | undefined;
-  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -501,94 +370,6 @@ export function createRedditClient(options: RedditClientOptions): RedditClient {
       return { post: toPost(first.data), comments: comments.slice(0, commentLimit) };
     },
   };
-}
-
-function isFailure(value: unknown): value is Failure {
-  return typeof value === "object" && value !== null && "error" in value && value.error instanceof RedditError;
-}
-
-function failure(
-  kind: RedditErrorKind,
-  message: string,
-  response: Response | undefined,
-  ctx: RequestContext,
-  delayMs?: number,
-): Failure {
-  // A post that is not found says nothing about its subreddit, which may well exist.
-  const subreddit = kind === "not-found" && ctx.postId !== undefined ? undefined : ctx.subreddit;
-  return { error: new RedditError({ kind, message, status: response?.status, subreddit }), delayMs };
-}
-
-/** A non-2xx answer (after the 401 renewal): what it means and whether to wait and retry. */
-function statusFailure(response: Response, ctx: RequestContext, text: string): Failure {
-  const { status } = response;
-  const reason = reasonOf(text);
-  const where = ctx.subreddit ? `r/${ctx.subreddit}` : ctx.what;
-  if (status === 429) {
-    const delayMs = secondsHeader(response, "retry-after") ?? secondsHeader(response, "x-ratelimit-reset");
-    return failure("rate-limited", `Reddit rate limit exceeded (${ctx.what}, 429)`, response, ctx, delayMs);
-  }
-  if (status === 408 || status >= 500) {
-    const delayMs = status === 503 ? secondsHeader(response, "retry-after") : undefined;
-    return failure("unavailable", `Reddit answered ${status} (${ctx.what})`, response, ctx, delayMs);
-  }
-  if (status === 401) {
-    return failure("auth", `Reddit answered 401 (${ctx.what}): not authorised`, response, ctx);
-  }
-  if (status === 403) {
-    const detail = reason ? `is ${reason}` : "is private, quarantined or banned";
-    const message = ctx.subreddit
-      ? `r/${ctx.subreddit} ${detail} (Reddit answered 403 for ${ctx.what}): it cannot be read`
-      : `${ctx.what} is in a subreddit that ${detail} (Reddit answered 403)`;
-    return failure("forbidden", message, response, ctx);
-  }
-  if (status === 404) {
-    const message =
-      ctx.postId !== undefined
-        ? `${ctx.what} not found${ctx.subreddit ? ` in r/${ctx.subreddit}` : ""} (Reddit answered 404)`
-        : `${where} not found${reason ? ` (${reason})` : ""} (Reddit answered 404)`;
-    return failure("not-found", message, response, ctx);
-  }
-  if (status >= 300 && status < 400) {
-    // reddit.com redirects an unknown subreddit to its search page.
-    const location = response.headers.get("location") ?? "";
-    if (/\/subreddits\/search/.test(location)) {
-      return failure("not-found", `${where} does not exist (Reddit redirected to search)`, response, ctx);
-    }
-    return failure("bad-response", `Reddit redirected ${ctx.what} to ${location || "nowhere"}`, response, ctx);
-  }
-  return failure("bad-response", `Reddit answered ${status} (${ctx.what})`, response, ctx);
-}
-
-function shapeFailure(error: z.ZodError, response: Response | undefined, ctx: RequestContext): Failure {
-  const issues = error.issues.slice(0, 3).map((issue) => `${issue.path.join(".") || "(body)"}: ${issue.message}`);
-  return failure(
-    "bad-response",
-    `Reddit answered ${ctx.what} with an unexpected shape: ${issues.join("; ")}`,
-    response,
-    ctx,
-  );
-}
-
-/** Reddit's error bodies say why: {"reason": "private", "message": "Forbidden", "error": 403}. */
-function reasonOf(text: string): string | undefined {
-  const body = parseJson(text);
-  if (!body || typeof body !== "object" || !("reason" in body) || typeof body.reason !== "string") return undefined;
-  return body.reason.replace(/_/g, " ").toLowerCase();
-}
-
-function secondsHeader(response: Response, name: string): number | undefined {
-  const value = response.headers.get(name);
-  if (value === null || !/^\s*\d+(\.\d+)?\s*$/.test(value)) return undefined;
-  return Math.ceil(Number.parseFloat(value) * 1000);
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function trimSlash(url: string): string {
