@@ -15,6 +15,9 @@ import { freePort, REPO_ROOT, startStack } from "./lib/stack.ts";
 
 const CREATES = Number(process.env.LOADTEST_CREATES ?? 1000);
 const READS = Number(process.env.LOADTEST_READS ?? 2000);
+// A fresh process compiles its code paths on the first requests; figures are for a warm gateway,
+// as one serving traffic is. The warm-up's own figures are printed too.
+const WARMUP = Number(process.env.LOADTEST_WARMUP ?? 200);
 
 interface Result {
   status: number;
@@ -137,8 +140,8 @@ const auth = { authorization: `Bearer ${stack.apiKey}` };
 const accepted: string[] = [];
 let worker: ChildProcess | undefined;
 
-const createPhase = async (label: string, offset: number) => {
-  const phase = await run(CREATES, 10, async (i) => {
+const createPhase = async (label: string, offset: number, count = CREATES) => {
+  const phase = await run(count, 10, async (i) => {
     const result = await send(
       new URL("/v1/videos", base),
       "POST",
@@ -148,14 +151,18 @@ const createPhase = async (label: string, offset: number) => {
     if (result.status === 202) accepted.push((JSON.parse(result.body) as { id: string }).id);
     return result;
   });
-  report(`${label}: POST /v1/videos  n=${CREATES} c=10`, phase);
+  report(`${label}: POST /v1/videos  n=${count} c=10`, phase);
 };
-const readPhase = async (label: string, id: string) => {
+const readPhase = async (label: string, id: string, count = READS) => {
   const url = new URL(`/v1/videos/${id}`, base);
-  report(`${label}: GET /v1/videos/{id} n=${READS} c=20`, await run(READS, 20, () => send(url, "GET", auth)));
+  report(`${label}: GET /v1/videos/{id} n=${count} c=20`, await run(count, 20, () => send(url, "GET", auth)));
 };
 
 try {
+  if (WARMUP > 0) {
+    await createPhase("warm-up", 2 * CREATES, WARMUP);
+    await readPhase("warm-up", accepted[0] ?? "none", WARMUP);
+  }
   await createPhase("idle", 0);
   await readPhase("idle", accepted[0] ?? "none");
 

@@ -76,7 +76,34 @@ interface Child {
   exited: Promise<void>;
 }
 
+/** Every child still running, so that a script that dies never leaves the stack behind. */
+const running = new Set<ChildProcess>();
+let exitGuarded = false;
+
+/**
+ * A script that ends any other way than through stop() — an exception, a closed pipe (`| head`),
+ * Ctrl-C or `timeout` — takes its services with it. Scripts with signal handlers of their own
+ * (make dev) keep them: the guard exits only where no other handler is listening.
+ */
+function guardExit() {
+  if (exitGuarded) return;
+  exitGuarded = true;
+  process.once("exit", () => {
+    for (const child of running) child.kill("SIGTERM");
+  });
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+    ["SIGHUP", 129],
+  ] as const) {
+    process.on(signal, () => {
+      if (process.listenerCount(signal) === 1) process.exit(code);
+    });
+  }
+}
+
 function start(name: string, command: string, args: string[], env: Record<string, string>, logDir: string): Child {
+  guardExit();
   const log = createWriteStream(join(logDir, `${name}.log`), { flags: "a" });
   const child = spawn(command, args, {
     cwd: REPO_ROOT,
@@ -85,7 +112,13 @@ function start(name: string, command: string, args: string[], env: Record<string
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  running.add(child);
+  const exited = new Promise<void>((done) =>
+    child.once("exit", () => {
+      running.delete(child);
+      done();
+    }),
+  );
   return { name, process: child, exited };
 }
 
