@@ -1,4 +1,5 @@
 import type { RenderEvent, RenderRequestInput, SpeechResponse } from "@video-service/contracts";
+import { withTimeout } from "@video-service/retry";
 import { afterEach, describe, expect, it } from "vitest";
 import { createRendererClient } from "./renderer-client.ts";
 import { ServiceError } from "./service-error.ts";
@@ -189,6 +190,24 @@ describe("renderer client: render", () => {
     expect(server.requests).toHaveLength(1);
     expect(await server.requests[0]?.closedEarly).toBe(true);
   });
+
+  it.each([
+    ["an error line", line({ type: "error", problem: { type: "about:blank", title: "Bad input", status: 422 } })],
+    ["a line that breaks the contract", line({ type: "progress", progress: 7 })],
+  ])(
+    "closes the connection of a stream it stops reading at %s, though the renderer keeps it open",
+    async (_label, last) => {
+      const { client, server } = await clientFor((req, res) => {
+        startNdjson(req, res, { index: 0, body: "" });
+        res.write(line({ type: "progress", progress: 0.1 }) + last);
+      });
+      await rejection(client.render(RENDER_REQUEST));
+      expect(server.requests).toHaveLength(1);
+      // A connection left open would hold the renderer's work (and its server's close) until it ends.
+      const closedEarly = server.requests[0]?.closedEarly ?? Promise.resolve(false);
+      expect(await withTimeout(20_000, undefined, "the connection to close", () => closedEarly)).toBe(true);
+    },
+  );
 
   it("applies the render's own timeout to the whole stream", async () => {
     const { client, server } = await clientFor(

@@ -66,7 +66,8 @@ const app = createApp({
   capabilities,
   tts,
 });
-const server = await listen(app, { port: config.port, hostname: config.host });
+// Renders are drained before the server closes; what is still open after the grace is cut off and logged.
+const server = await listen(app, { port: config.port, hostname: config.host, logger });
 logger.info({ url: server.url }, "renderer listening");
 
 installShutdown({

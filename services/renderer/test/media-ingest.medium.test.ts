@@ -1,14 +1,17 @@
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MediaIngestResponse } from "@video-service/contracts";
+import { createRendererClient } from "@video-service/http-client";
 import type { ObjectStore } from "@video-service/object-store";
+import { withTimeout } from "@video-service/retry";
 import { listen } from "@video-service/shutdown";
 import type { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../src/ffmpeg/probe.ts";
-import { AUTH, ffmpegChildren, makeStill, ndjsonLines } from "./support/fixtures.ts";
+import { AUTH, ffmpegChildren, makeStill, ndjsonLines, TEST_TOKEN } from "./support/fixtures.ts";
 import { makeClip, makeTrack, tinyRendererApp, truncatedCopy } from "./support/media-fixtures.ts";
 
 let root: string;
@@ -242,6 +245,50 @@ describe("POST /v1/media/ingest", () => {
       await sleep(200);
       expect(await store.list("media/background-video/long/")).toEqual([]);
     } finally {
+      await server.close();
+    }
+  });
+
+  it("cancels an ingest its client abandons mid-stream, removes its work dir, and closes the server at once", async () => {
+    const clip = path.join(fixtures, "abandoned.mp4");
+    await makeClip(clip, { seconds: 8, width: 192, height: 108 });
+    await stage("media/uploads/abandoned", clip);
+    const warnings: string[] = [];
+    const server = await listen(app, {
+      port: 0,
+      hostname: "127.0.0.1",
+      logger: { warn: (_obj, msg) => warnings.push(String(msg)) },
+    });
+    // A client's pool may hold a connection it has sent nothing on: the server must not wait on it.
+    const silent = net.connect(server.port, "127.0.0.1");
+    try {
+      const client = createRendererClient({ baseUrl: server.url, token: TEST_TOKEN, retries: 0 });
+      const abandon = new AbortController();
+      const ingesting = client.ingestMedia(
+        {
+          kind: "background-video",
+          sourceKey: "media/uploads/abandoned",
+          targetPrefix: "media/background-video/a/v1/",
+        },
+        { signal: abandon.signal },
+      );
+      const running = Date.now() + 30_000;
+      while ((await ffmpegChildren()).length === 0 && Date.now() < running) await sleep(20);
+      expect(await ffmpegChildren()).toHaveLength(1);
+      abandon.abort(new Error("the caller gave up"));
+      await expect(ingesting).rejects.toThrow("the caller gave up");
+
+      await withTimeout(20_000, undefined, "renderer server close", () => server.close());
+      expect(warnings).toEqual([]);
+      const stopped = Date.now() + 10_000;
+      while ((await ffmpegChildren()).length > 0 && Date.now() < stopped) await sleep(50);
+      expect(await ffmpegChildren()).toEqual([]);
+      const cleaned = Date.now() + 10_000;
+      while ((await readdir(path.join(root, "scratch"))).length > 0 && Date.now() < cleaned) await sleep(50);
+      expect(await readdir(path.join(root, "scratch"))).toEqual([]);
+      expect(await store.list("media/background-video/a/")).toEqual([]);
+    } finally {
+      silent.destroy();
       await server.close();
     }
   });

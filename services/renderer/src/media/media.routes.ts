@@ -42,6 +42,8 @@ export function createMediaRoutes(deps: MediaRoutesDeps): Hono {
     const timeout = setTimeout(cancel, INGEST_TIMEOUT_MS);
     c.req.raw.signal.addEventListener("abort", cancel, { once: true });
     slot.signal.addEventListener("abort", cancel, { once: true });
+    // A caller gone before the listener was added would otherwise never cancel it.
+    if (c.req.raw.signal.aborted) cancel();
     const release = () => {
       clearTimeout(timeout);
       c.req.raw.signal.removeEventListener("abort", cancel);
