@@ -32,7 +32,7 @@ export async function startGateway({
       logger.error({ err }, "could not reconcile the schedules with the queue; its job schedulers stay as they were"),
     );
 
-  const server = await listen(app, { port: config.PORT, hostname: config.HOST });
+  const server = await listen(app, { port: config.PORT, hostname: config.HOST, logger });
   logger.info({ url: server.url, worker: config.RUN_WORKER }, "gateway listening");
 
   installShutdown({

@@ -24,7 +24,7 @@ const app = createApp({
   ...(config.renderConcurrency ? { concurrency: config.renderConcurrency } : {}),
   maxQueuedCards: config.maxQueuedCards,
 });
-const server = await listen(app, { port: config.port, hostname: config.host });
+const server = await listen(app, { port: config.port, hostname: config.host, logger });
 logger.info({ url: server.url }, "imagegen listening");
 
 installShutdown({
