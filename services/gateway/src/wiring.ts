@@ -119,6 +119,8 @@ export async function createGatewayServices({
   const jobs: JobStore = new MeteredJobStore({ redis, retentionSeconds, metrics: jobMetrics });
   const queueMetrics = observeQueue({ connection: redis, queueName: config.QUEUE_NAME });
   const events = createJobEvents({ redis });
+  // The API's publishes (retry, cancel) fail fast too; SSE subscriptions wait on the patient side.
+  const apiEvents = createJobEvents({ redis, publisher: apiRedis });
   const queue = createVideoQueue({
     connection: redis,
     name: config.QUEUE_NAME,
@@ -166,6 +168,7 @@ export async function createGatewayServices({
           redis,
           jobs,
           queue,
+          api: { redis: apiRedis, jobs: apiJobs, queue: apiQueue, acceptWithinMs: config.REDIS_COMMAND_TIMEOUT_MS },
           logger,
           media: createMediaLibrary(store),
           ...overrides.reddit,
@@ -237,7 +240,7 @@ export async function createGatewayServices({
     store,
     jobs: apiJobs,
     queue: apiQueue,
-    events,
+    events: apiEvents,
     idempotency: new IdempotencyStore({ redis: apiRedis }),
     rateLimiter: createRateLimiter({ redis: apiRedis, perMinute: config.RATE_LIMIT_PER_MINUTE }),
     webhooks,
@@ -246,8 +249,8 @@ export async function createGatewayServices({
     redis: apiRedis,
     voices,
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
-    reddit,
-    schedules: reddit?.schedules,
+    reddit: reddit?.api,
+    schedules: reddit?.api.schedules,
     youtube,
     ...overrides.app,
   });
@@ -271,10 +274,12 @@ export async function createGatewayServices({
       { name: "chunk-worker", run: () => chunkWorker?.close() },
       { name: "chunk-queue", run: () => chunks.queue.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
+      { name: "api-schedules", run: () => reddit?.api.schedules.close() },
       { name: "queue", run: () => queue.close() },
       { name: "api-queue", run: () => apiQueue.close() },
       { name: "queue-metrics", run: () => queueMetrics.close() },
       { name: "events", run: () => events.close() },
+      { name: "api-events", run: () => apiEvents.close() },
       // Pending webhook retries are abandoned (recorded on their jobs) rather than holding the exit.
       { name: "webhooks", run: () => webhooks.close() },
       {
