@@ -17,7 +17,7 @@ import { createMediaLibrary } from "./media/media-library.store.ts";
 import { createJobMetrics, MeteredJobStore, observeQueue } from "./metrics/job-metrics.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
 import type { ChunkPolicy } from "./pipeline/stages/render-chunks.stage.ts";
-import { createWebhookSender } from "./pipeline/webhook.ts";
+import { createWebhookSender, type WebhookSettings, webhookQueueName } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
@@ -41,8 +41,6 @@ export interface GatewayOverrides {
   store?: ObjectStore;
   /** Options of the imagegen and renderer clients over the configured ones (retries, timeouts). */
   serviceClients?: Partial<Omit<ServiceClientOptions, "baseUrl" | "token">>;
-  /** The bound of the first wait between webhook attempts (default WEBHOOK_BACKOFF_MS). */
-  webhookBackoffMs?: number;
   /** Webhook DNS resolution and socket factory (tests: a resolver stub, a loopback-only connector). */
   webhookNetwork?: { resolve?: Resolver; createConnection?: GuardedRequestOptions["createConnection"] };
   /** Clocks of the Reddit client, trends and schedules; false leaves Reddit out (Reddit requests are refused). */
@@ -148,17 +146,20 @@ export async function createGatewayServices({
   });
   // One cache of the renderer's voices for the API (GET /v1/voices, request checks) and the worker (scripts).
   const voices = createVoiceCatalog({ source: renderer });
-  const webhooks = createWebhookSender({
+  const webhookSettings: WebhookSettings = {
     secrets: config.WEBHOOK_SECRET,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-    logger,
     attempts: config.WEBHOOK_ATTEMPTS,
-    backoffMs: overrides.webhookBackoffMs ?? config.WEBHOOK_BACKOFF_MS,
+    backoffMs: config.WEBHOOK_BACKOFF_MS,
     backoffCapMs: config.WEBHOOK_BACKOFF_CAP_MS,
     policy: addressPolicy(config.WEBHOOK_ALLOW_HOSTS),
     requireHttps: config.WEBHOOK_REQUIRE_HTTPS,
     ...overrides.webhookNetwork,
-  });
+  };
+  // Deliveries wait in their own queue; the workers (RUN_WORKER) deliver them. The API queues on its connection.
+  const webhookQueue = { queueName: webhookQueueName(config.QUEUE_NAME), settings: webhookSettings, logger };
+  const webhooks = createWebhookSender({ connection: redis, ...webhookQueue });
+  const apiWebhooks = createWebhookSender({ connection: apiRedis, ...webhookQueue });
 
   const reddit =
     overrides.reddit === false
@@ -243,7 +244,7 @@ export async function createGatewayServices({
     events: apiEvents,
     idempotency: new IdempotencyStore({ redis: apiRedis }),
     rateLimiter: createRateLimiter({ redis: apiRedis, perMinute: config.RATE_LIMIT_PER_MINUTE }),
-    webhooks,
+    webhooks: apiWebhooks,
     imagegen,
     renderer,
     redis: apiRedis,
@@ -280,8 +281,9 @@ export async function createGatewayServices({
       { name: "queue-metrics", run: () => queueMetrics.close() },
       { name: "events", run: () => events.close() },
       { name: "api-events", run: () => apiEvents.close() },
-      // Pending webhook retries are abandoned (recorded on their jobs) rather than holding the exit.
+      // Pending webhook deliveries stay in their queue for the next worker.
       { name: "webhooks", run: () => webhooks.close() },
+      { name: "api-webhooks", run: () => apiWebhooks.close() },
       {
         name: "api-redis",
         run: () =>

@@ -18,6 +18,7 @@ import {
 import { toJobError } from "./pipeline/job-error.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.types.ts";
 import { DrainingError, runPipeline, StageError } from "./pipeline/run-pipeline.ts";
+import { createWebhookDeliveryWorker } from "./webhooks/webhook-delivery.ts";
 
 export interface WorkerDeps extends PipelineDeps {
   /** BullMQ's blocking connection is duplicated from it (with maxRetriesPerRequest: null). */
@@ -42,6 +43,8 @@ export interface WorkerDeps extends PipelineDeps {
   taskProtection?: TaskProtection;
   /** The chunks queue: with it (and deps.chunkPolicy), long videos render as chunk jobs. */
   chunks?: ChunkQueue | undefined;
+  /** Webhook deliveries sent at once by this worker (they wait on the network); default 10. */
+  webhookConcurrency?: number;
 }
 
 export interface VideoWorker {
@@ -224,6 +227,15 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     }
   };
 
+  // Every video worker also delivers the queued webhooks (of any job, queued by any task).
+  const webhookDelivery = createWebhookDeliveryWorker({
+    connection: deps.redis,
+    sender: deps.webhooks,
+    jobs,
+    logger,
+    concurrency: deps.webhookConcurrency ?? 10,
+  });
+
   // BullMQ blocks on this connection: commands must wait for a reconnect rather than fail.
   const connection = deps.redis.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker<JobPayload<"renderVideo">, void, "renderVideo">(deps.queueName, processJob, {
@@ -335,6 +347,8 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
         }
       }
       await closed;
+      // After the video worker: its last jobs may have queued events. Waiting deliveries stay queued.
+      await webhookDelivery.close();
       await reconciler.close();
       await unsubscribeCancel();
       await connection.quit().catch(() => connection.disconnect());

@@ -255,7 +255,11 @@ export const webhookDeliverySchema = z
   .object({
     id: z.string().openapi({ description: "the webhook-id header, the same on every attempt" }),
     type: z.string(),
-    state: z.enum(["pending", "delivered", "failed", "abandoned"]),
+    state: z.enum(["pending", "delivered", "failed", "abandoned"]).openapi({
+      description:
+        "pending: waiting in the delivery queue for its next attempt (restarts do not lose it); " +
+        "abandoned: only on deliveries recorded by versions that retried in process",
+    }),
     attempts: z.array(
       z.object({
         at: z.string(),

@@ -277,6 +277,11 @@ export class JobStore {
     await this.#hsetExisting(id, { [`wh:${delivery.id}`]: JSON.stringify(delivery) });
   }
 
+  async getWebhookDelivery(id: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
+    const raw = await this.#redis.hget(this.#key(id), `wh:${deliveryId}`);
+    return raw === null ? undefined : (JSON.parse(raw) as WebhookDelivery);
+  }
+
   async getStageProgressState(id: string, stage: StageName): Promise<unknown> {
     const raw = await this.#redis.hget(this.#key(id), `ps:${stage}`);
     return raw === null ? undefined : (JSON.parse(raw) as unknown);
