@@ -2,12 +2,13 @@ import type { TaskProtection } from "@video-service/task-protection";
 import { withParentCarrier, withSpan } from "@video-service/telemetry";
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import type { StageName, StageState } from "./api/video.schemas.ts";
 import { type ChunkQueue, createRenderFlow, hadParts } from "./chunk-worker.ts";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
 import { monitorDependencies } from "./jobs/dependency-monitor.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
 import { createJobReconciler } from "./jobs/job-reconciler.ts";
-import { isTerminal, type JobRecord } from "./jobs/job-store.ts";
+import { isTerminal, type JobRecord, type TransitionOptions } from "./jobs/job-store.ts";
 import { DeferredError } from "./pipeline/deferred-error.ts";
 import {
   type DependencyWaitPolicy,
@@ -250,23 +251,31 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     const record = await jobs.get(id);
     if (!record || isTerminal(record.status)) return;
     const error = { stage: record.stage, title: "The job stopped", detail, retryable: true };
-    // The stage the dead worker was running ends first, so no reader of a failed job sees it "running".
-    const state = record.stage ? record.stages[record.stage] : undefined;
-    const stageEnded = record.stage !== null && state?.status === "running";
-    if (record.stage && state && stageEnded) {
-      const finishedAt = new Date();
+    // The stages the dead worker was running end in the same atomic step as the status, so no
+    // reader of a failed job sees one "running".
+    const finishedAt = new Date();
+    const endRunningStages: NonNullable<TransitionOptions["endRunningStages"]> = {};
+    for (const [stage, state] of Object.entries(record.stages) as [StageName, StageState][]) {
+      if (state.status !== "running") continue;
       const startedAt = state.startedAt ? Date.parse(state.startedAt) : finishedAt.getTime();
-      await jobs.setStageState(record.id, record.stage, {
+      endRunningStages[stage] = {
         ...state,
         status: "failed",
         finishedAt: finishedAt.toISOString(),
         durationMs: finishedAt.getTime() - startedAt,
-      });
+      };
     }
-    const failed = await jobs.transition({ id: record.id, from: ["queued", "running"], to: "failed", set: { error } });
+    const failed = await jobs.transition({
+      id: record.id,
+      from: ["queued", "running"],
+      to: "failed",
+      set: { error },
+      endRunningStages,
+    });
     if (!failed.ok) return;
-    if (record.stage && stageEnded)
-      await events.publish(record.id, { type: "stage", stage: record.stage, status: "failed" });
+    for (const stage of failed.endedStages ?? []) {
+      await events.publish(record.id, { type: "stage", stage, status: "failed" });
+    }
     await events.publish(record.id, { type: "status", status: "failed" });
     await jobs.scheduleTempCleanup(record.id, new Date(Date.now() + deps.failedRetentionSeconds * 1000));
     await notifyWebhook({ ...deps, jobId: record.id });

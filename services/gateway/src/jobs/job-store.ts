@@ -75,9 +75,17 @@ export interface TransitionOptions {
   to: JobStatus;
   set?: Partial<Pick<JobRecord, "stage" | "progress" | "error" | "outputs" | "run">>;
   unset?: ("error" | "outputs")[];
+  /** In the same atomic step, replaces each of these stages' state with the one given if it is still "running". */
+  endRunningStages?: Partial<Record<StageName, StageState>>;
 }
 
-export type TransitionResult = { ok: true; previous: JobStatus } | { ok: false; current: JobStatus | undefined };
+export type TransitionResult =
+  | {
+      ok: true;
+      previous: JobStatus /** The stages `endRunningStages` ended (only when asked). */;
+      endedStages?: StageName[];
+    }
+  | { ok: false; current: JobStatus | undefined };
 
 export interface ListOptions {
   status?: JobStatus | undefined;
@@ -205,7 +213,14 @@ export class JobStore {
     return (await this.#redis.exists(this.#key(id))) === 1;
   }
 
-  async transition({ id, from, to, set = {}, unset = [] }: TransitionOptions): Promise<TransitionResult> {
+  async transition({
+    id,
+    from,
+    to,
+    set = {},
+    unset = [],
+    endRunningStages,
+  }: TransitionOptions): Promise<TransitionResult> {
     const fields: Record<string, string> = { status: to, updatedAt: this.#now().toISOString() };
     if (set.stage !== undefined) fields.stage = set.stage ?? "";
     if (set.progress !== undefined) fields.progress = String(set.progress);
@@ -223,10 +238,26 @@ export class JobStore {
       String(this.#retentionSeconds),
       this.#prefix,
       id,
-    )) as [number, string] | null;
+      ...(endRunningStages
+        ? [
+            JSON.stringify(
+              Object.fromEntries(
+                Object.entries(endRunningStages).map(([stage, state]) => [`st:${stage}`, JSON.stringify(state)]),
+              ),
+            ),
+          ]
+        : []),
+    )) as [number, string, string[]?] | null;
     if (result === null) return { ok: false, current: undefined };
-    const [ok, status] = result;
-    return ok === 1 ? { ok: true, previous: status as JobStatus } : { ok: false, current: status as JobStatus };
+    const [ok, status, ended] = result;
+    if (ok !== 1) return { ok: false, current: status as JobStatus };
+    return endRunningStages
+      ? {
+          ok: true,
+          previous: status as JobStatus,
+          endedStages: (ended ?? []).map((field) => field.slice(3) as StageName),
+        }
+      : { ok: true, previous: status as JobStatus };
   }
 
   /** Small writes of the running job: current stage and progress. */
