@@ -139,7 +139,14 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       "video job failed",
     );
     if (!final) {
-      const moved = await jobs.transition({ id: record.id, from: ["running"], to: "queued", set: { error } });
+      // Queued for another attempt: the failure is history now (lastError), not the job's state.
+      const moved = await jobs.transition({
+        id: record.id,
+        from: ["running"],
+        to: "queued",
+        set: { lastError: error },
+        unset: ["error"],
+      });
       if (moved.ok) await events.publish(record.id, { type: "status", status: "queued" });
       throw cause instanceof Error ? cause : new Error(String(cause));
     }
@@ -181,7 +188,13 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     running.set(videoId, controller);
     const protection = deps.taskProtection?.hold();
     try {
-      const started = await jobs.transition({ id: videoId, from: ["queued", "running"], to: "running" });
+      // A new attempt: why it waited (a dependency, the upload budget) no longer holds.
+      const started = await jobs.transition({
+        id: videoId,
+        from: ["queued", "running"],
+        to: "running",
+        unset: ["error"],
+      });
       if (!started.ok) return;
       await events.publish(videoId, { type: "status", status: "running" });
       await withParentCarrier(record.traceCarrier, () =>

@@ -278,7 +278,16 @@ export const videoJobSchema = z
     stage: stageNameSchema.nullable(),
     progress: z.number().min(0).max(1),
     stages: z.record(stageNameSchema, stageStateSchema),
-    error: jobErrorSchema.optional(),
+    error: jobErrorSchema.optional().openapi({
+      description:
+        "Why the job failed (status failed), or why it waits (status queued: a dependency is down, the upload " +
+        "budget is spent). Never an earlier attempt's failure: that is lastError.",
+    }),
+    lastError: jobErrorSchema.optional().openapi({
+      description:
+        "The failure of the attempt before the current one, kept when the job was retried (automatically after a " +
+        "transient failure, or by POST /v1/videos/{id}/retry). History only: status tells how the job is now.",
+    }),
     outputs: videoOutputsSchema.optional(),
     webhooks: z.array(webhookDeliverySchema).optional(),
     createdAt: z.string(),

@@ -33,7 +33,10 @@ export interface JobRecord {
   stage: StageName | null;
   progress: number;
   stages: Record<StageName, StageState>;
+  /** Why it failed (failed), or why it waits (queued for a dependency or the upload budget). */
   error?: JobError;
+  /** The failure of the attempt before the current one, when the job was retried (automatically or by POST …/retry). */
+  lastError?: JobError;
   outputs?: JobOutputs;
   createdAt: string;
   updatedAt: string;
@@ -73,8 +76,8 @@ export interface TransitionOptions {
   id: string;
   from: readonly JobStatus[];
   to: JobStatus;
-  set?: Partial<Pick<JobRecord, "stage" | "progress" | "error" | "outputs" | "run">>;
-  unset?: ("error" | "outputs")[];
+  set?: Partial<Pick<JobRecord, "stage" | "progress" | "error" | "lastError" | "outputs" | "run">>;
+  unset?: ("error" | "lastError" | "outputs")[];
   /** In the same atomic step, replaces each of these stages' state with the one given if it is still "running". */
   endRunningStages?: Partial<Record<StageName, StageState>>;
 }
@@ -225,6 +228,7 @@ export class JobStore {
     if (set.stage !== undefined) fields.stage = set.stage ?? "";
     if (set.progress !== undefined) fields.progress = String(set.progress);
     if (set.error !== undefined) fields.error = JSON.stringify(set.error);
+    if (set.lastError !== undefined) fields.lastError = JSON.stringify(set.lastError);
     if (set.outputs !== undefined) fields.outputs = JSON.stringify(set.outputs);
     if (set.run !== undefined) fields.run = String(set.run);
     const result = (await this.#redis.eval(
@@ -396,6 +400,8 @@ function parseRecord(hash: Record<string, string>): JobRecord {
   if (webhooks.length > 0) record.webhooks = webhooks;
   const error = parseJson<JobError>(hash.error);
   if (error) record.error = error;
+  const lastError = parseJson<JobError>(hash.lastError);
+  if (lastError) record.lastError = lastError;
   const outputs = parseJson<JobOutputs>(hash.outputs);
   if (outputs) record.outputs = outputs;
   return record;
