@@ -193,6 +193,21 @@ export function createWebhookDeliveryWorker({
     },
   });
   worker.on("error", (err) => logger.error({ err }, "webhook delivery worker error"));
+  // BullMQ gave a delivery up outside an attempt's own decision (stalled too often, Redis errors
+  // until its attempts ran out): the record must not stay "pending".
+  worker.on("failed", (job) => {
+    if (!job) return;
+    void (async () => {
+      if (!(await job.isFailed())) return;
+      const parsed = jobCatalog.deliverWebhook.schema.safeParse(job.data);
+      if (!parsed.success) return;
+      const { videoId, deliveryId, url } = parsed.data;
+      const delivery = await jobs.getWebhookDelivery(videoId, deliveryId);
+      if (delivery?.state !== "pending") return;
+      await record(videoId, { ...delivery, state: "failed" });
+      logger.warn({ url, webhookId: deliveryId, err: job.failedReason }, "webhook not delivered; the queue gave it up");
+    })().catch((err: unknown) => logger.warn({ err }, "could not record a webhook given up"));
+  });
   return {
     async close() {
       await worker.close();
