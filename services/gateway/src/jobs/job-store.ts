@@ -8,6 +8,7 @@ import {
   type StageState,
 } from "../api/video.schemas.ts";
 import type { WebhookDelivery } from "../pipeline/webhook.ts";
+import { parseRecord, pendingStage } from "./job-record.ts";
 import { CREATE_SCRIPT, HSET_EXISTING_SCRIPT, TRANSITION_SCRIPT } from "./job-store.scripts.ts";
 
 /** What the render produced, by key; URLs are signed when a client reads the job. */
@@ -53,14 +54,6 @@ export interface JobRecord {
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
 export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
-
-const pendingStage = (): StageState => ({
-  status: "pending",
-  startedAt: null,
-  finishedAt: null,
-  durationMs: null,
-  attempts: 0,
-});
 
 /** Why a job was not created. */
 export class JobNotCreatedError extends Error {
@@ -371,38 +364,4 @@ export class JobStore {
       upper = `(${ids[ids.length - 1]}`;
     }
   }
-}
-
-function parseJson<T>(raw: string | undefined): T | undefined {
-  return raw === undefined || raw === "" ? undefined : (JSON.parse(raw) as T);
-}
-
-function parseRecord(hash: Record<string, string>): JobRecord {
-  const stages = {} as Record<StageName, StageState>;
-  for (const stage of STAGE_NAMES) stages[stage] = parseJson<StageState>(hash[`st:${stage}`]) ?? pendingStage();
-  const record: JobRecord = {
-    id: hash.id ?? "",
-    status: hash.status as JobStatus,
-    stage: hash.stage ? (hash.stage as StageName) : null,
-    progress: Number(hash.progress ?? 0),
-    stages,
-    createdAt: hash.createdAt ?? "",
-    updatedAt: hash.updatedAt ?? "",
-    request: parseJson<CreateVideoRequest>(hash.request) as CreateVideoRequest,
-    run: Number(hash.run ?? 1),
-    traceCarrier: parseJson<Record<string, string>>(hash.traceCarrier) ?? {},
-  };
-  if (hash.owner) record.owner = hash.owner;
-  const webhooks = Object.entries(hash)
-    .filter(([field]) => field.startsWith("wh:"))
-    .map(([, raw]) => JSON.parse(raw) as WebhookDelivery)
-    .sort((a, b) => (a.attempts[0]?.at ?? "").localeCompare(b.attempts[0]?.at ?? ""));
-  if (webhooks.length > 0) record.webhooks = webhooks;
-  const error = parseJson<JobError>(hash.error);
-  if (error) record.error = error;
-  const lastError = parseJson<JobError>(hash.lastError);
-  if (lastError) record.lastError = lastError;
-  const outputs = parseJson<JobOutputs>(hash.outputs);
-  if (outputs) record.outputs = outputs;
-  return record;
 }
