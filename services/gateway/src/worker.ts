@@ -355,6 +355,9 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       clearInterval(sweep);
       clearInterval(reconcile);
       monitor.stop();
+      // Deliveries stop at once (the attempts in flight finish): what is waiting, or queued by the
+      // video jobs still finishing here, stays in the queue for the next worker.
+      const deliveriesClosed = webhookDelivery.close();
       const closed = worker.close();
       // A running stage may finish within the grace (the job then parks at the next stage boundary);
       // a long one (a render) is aborted and its job handed back for another worker to resume.
@@ -369,8 +372,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
         }
       }
       await closed;
-      // After the video worker: its last jobs may have queued events. Waiting deliveries stay queued.
-      await webhookDelivery.close();
+      await deliveriesClosed;
       await reconciler.close();
       await unsubscribeCancel();
       await connection.quit().catch(() => connection.disconnect());
