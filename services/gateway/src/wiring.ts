@@ -17,7 +17,7 @@ import { createMediaLibrary } from "./media/media-library.store.ts";
 import { createJobMetrics, MeteredJobStore, observeQueue } from "./metrics/job-metrics.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
 import type { ChunkPolicy } from "./pipeline/stages/render-chunks.stage.ts";
-import { createWebhookSender } from "./pipeline/webhook.ts";
+import { createWebhookSender, type WebhookSettings, webhookQueueName } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
@@ -41,8 +41,6 @@ export interface GatewayOverrides {
   store?: ObjectStore;
   /** Options of the imagegen and renderer clients over the configured ones (retries, timeouts). */
   serviceClients?: Partial<Omit<ServiceClientOptions, "baseUrl" | "token">>;
-  /** The bound of the first wait between webhook attempts (default WEBHOOK_BACKOFF_MS). */
-  webhookBackoffMs?: number;
   /** Webhook DNS resolution and socket factory (tests: a resolver stub, a loopback-only connector). */
   webhookNetwork?: { resolve?: Resolver; createConnection?: GuardedRequestOptions["createConnection"] };
   /** Clocks of the Reddit client, trends and schedules; false leaves Reddit out (Reddit requests are refused). */
@@ -119,6 +117,8 @@ export async function createGatewayServices({
   const jobs: JobStore = new MeteredJobStore({ redis, retentionSeconds, metrics: jobMetrics });
   const queueMetrics = observeQueue({ connection: redis, queueName: config.QUEUE_NAME });
   const events = createJobEvents({ redis });
+  // The API's publishes (retry, cancel) fail fast too; SSE subscriptions wait on the patient side.
+  const apiEvents = createJobEvents({ redis, publisher: apiRedis });
   const queue = createVideoQueue({
     connection: redis,
     name: config.QUEUE_NAME,
@@ -146,17 +146,20 @@ export async function createGatewayServices({
   });
   // One cache of the renderer's voices for the API (GET /v1/voices, request checks) and the worker (scripts).
   const voices = createVoiceCatalog({ source: renderer });
-  const webhooks = createWebhookSender({
+  const webhookSettings: WebhookSettings = {
     secrets: config.WEBHOOK_SECRET,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
-    logger,
     attempts: config.WEBHOOK_ATTEMPTS,
-    backoffMs: overrides.webhookBackoffMs ?? config.WEBHOOK_BACKOFF_MS,
+    backoffMs: config.WEBHOOK_BACKOFF_MS,
     backoffCapMs: config.WEBHOOK_BACKOFF_CAP_MS,
     policy: addressPolicy(config.WEBHOOK_ALLOW_HOSTS),
     requireHttps: config.WEBHOOK_REQUIRE_HTTPS,
     ...overrides.webhookNetwork,
-  });
+  };
+  // Deliveries wait in their own queue; the workers (RUN_WORKER) deliver them. The API queues on its connection.
+  const webhookQueue = { queueName: webhookQueueName(config.QUEUE_NAME), settings: webhookSettings, logger };
+  const webhooks = createWebhookSender({ connection: redis, ...webhookQueue });
+  const apiWebhooks = createWebhookSender({ connection: apiRedis, ...webhookQueue });
 
   const reddit =
     overrides.reddit === false
@@ -166,6 +169,7 @@ export async function createGatewayServices({
           redis,
           jobs,
           queue,
+          api: { redis: apiRedis, jobs: apiJobs, queue: apiQueue, acceptWithinMs: config.REDIS_COMMAND_TIMEOUT_MS },
           logger,
           media: createMediaLibrary(store),
           ...overrides.reddit,
@@ -237,17 +241,17 @@ export async function createGatewayServices({
     store,
     jobs: apiJobs,
     queue: apiQueue,
-    events,
+    events: apiEvents,
     idempotency: new IdempotencyStore({ redis: apiRedis }),
     rateLimiter: createRateLimiter({ redis: apiRedis, perMinute: config.RATE_LIMIT_PER_MINUTE }),
-    webhooks,
+    webhooks: apiWebhooks,
     imagegen,
     renderer,
     redis: apiRedis,
     voices,
     files: config.S3_BUCKET ? undefined : { signingSecret: config.STORAGE_SIGNING_SECRET ?? "" },
-    reddit,
-    schedules: reddit?.schedules,
+    reddit: reddit?.api,
+    schedules: reddit?.api.schedules,
     youtube,
     ...overrides.app,
   });
@@ -271,12 +275,15 @@ export async function createGatewayServices({
       { name: "chunk-worker", run: () => chunkWorker?.close() },
       { name: "chunk-queue", run: () => chunks.queue.close() },
       { name: "schedules", run: () => reddit?.schedules.close() },
+      { name: "api-schedules", run: () => reddit?.api.schedules.close() },
       { name: "queue", run: () => queue.close() },
       { name: "api-queue", run: () => apiQueue.close() },
       { name: "queue-metrics", run: () => queueMetrics.close() },
       { name: "events", run: () => events.close() },
-      // Pending webhook retries are abandoned (recorded on their jobs) rather than holding the exit.
+      { name: "api-events", run: () => apiEvents.close() },
+      // Pending webhook deliveries stay in their queue for the next worker.
       { name: "webhooks", run: () => webhooks.close() },
+      { name: "api-webhooks", run: () => apiWebhooks.close() },
       {
         name: "api-redis",
         run: () =>

@@ -2,12 +2,13 @@ import type { TaskProtection } from "@video-service/task-protection";
 import { withParentCarrier, withSpan } from "@video-service/telemetry";
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
+import type { StageName, StageState } from "./api/video.schemas.ts";
 import { type ChunkQueue, createRenderFlow, hadParts } from "./chunk-worker.ts";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
 import { monitorDependencies } from "./jobs/dependency-monitor.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
 import { createJobReconciler } from "./jobs/job-reconciler.ts";
-import { isTerminal, type JobRecord } from "./jobs/job-store.ts";
+import { isTerminal, type JobRecord, type TransitionOptions } from "./jobs/job-store.ts";
 import { DeferredError } from "./pipeline/deferred-error.ts";
 import {
   type DependencyWaitPolicy,
@@ -18,6 +19,7 @@ import {
 import { toJobError } from "./pipeline/job-error.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.types.ts";
 import { DrainingError, runPipeline, StageError } from "./pipeline/run-pipeline.ts";
+import { createWebhookDeliveryWorker } from "./webhooks/webhook-delivery.ts";
 
 export interface WorkerDeps extends PipelineDeps {
   /** BullMQ's blocking connection is duplicated from it (with maxRetriesPerRequest: null). */
@@ -42,6 +44,8 @@ export interface WorkerDeps extends PipelineDeps {
   taskProtection?: TaskProtection;
   /** The chunks queue: with it (and deps.chunkPolicy), long videos render as chunk jobs. */
   chunks?: ChunkQueue | undefined;
+  /** Webhook deliveries sent at once by this worker (they wait on the network); default 10. */
+  webhookConcurrency?: number;
 }
 
 export interface VideoWorker {
@@ -135,7 +139,14 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       "video job failed",
     );
     if (!final) {
-      const moved = await jobs.transition({ id: record.id, from: ["running"], to: "queued", set: { error } });
+      // Queued for another attempt: the failure is history now (lastError), not the job's state.
+      const moved = await jobs.transition({
+        id: record.id,
+        from: ["running"],
+        to: "queued",
+        set: { lastError: error },
+        unset: ["error"],
+      });
       if (moved.ok) await events.publish(record.id, { type: "status", status: "queued" });
       throw cause instanceof Error ? cause : new Error(String(cause));
     }
@@ -177,7 +188,13 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     running.set(videoId, controller);
     const protection = deps.taskProtection?.hold();
     try {
-      const started = await jobs.transition({ id: videoId, from: ["queued", "running"], to: "running" });
+      // A new attempt: why it waited (a dependency, the upload budget) no longer holds.
+      const started = await jobs.transition({
+        id: videoId,
+        from: ["queued", "running"],
+        to: "running",
+        unset: ["error"],
+      });
       if (!started.ok) return;
       await events.publish(videoId, { type: "status", status: "running" });
       await withParentCarrier(record.traceCarrier, () =>
@@ -224,6 +241,15 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     }
   };
 
+  // Every video worker also delivers the queued webhooks (of any job, queued by any task).
+  const webhookDelivery = createWebhookDeliveryWorker({
+    connection: deps.redis,
+    sender: deps.webhooks,
+    jobs,
+    logger,
+    concurrency: deps.webhookConcurrency ?? 10,
+  });
+
   // BullMQ blocks on this connection: commands must wait for a reconnect rather than fail.
   const connection = deps.redis.duplicate({ maxRetriesPerRequest: null });
   const worker = new Worker<JobPayload<"renderVideo">, void, "renderVideo">(deps.queueName, processJob, {
@@ -238,23 +264,31 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
     const record = await jobs.get(id);
     if (!record || isTerminal(record.status)) return;
     const error = { stage: record.stage, title: "The job stopped", detail, retryable: true };
-    // The stage the dead worker was running ends first, so no reader of a failed job sees it "running".
-    const state = record.stage ? record.stages[record.stage] : undefined;
-    const stageEnded = record.stage !== null && state?.status === "running";
-    if (record.stage && state && stageEnded) {
-      const finishedAt = new Date();
+    // The stages the dead worker was running end in the same atomic step as the status, so no
+    // reader of a failed job sees one "running".
+    const finishedAt = new Date();
+    const endRunningStages: NonNullable<TransitionOptions["endRunningStages"]> = {};
+    for (const [stage, state] of Object.entries(record.stages) as [StageName, StageState][]) {
+      if (state.status !== "running") continue;
       const startedAt = state.startedAt ? Date.parse(state.startedAt) : finishedAt.getTime();
-      await jobs.setStageState(record.id, record.stage, {
+      endRunningStages[stage] = {
         ...state,
         status: "failed",
         finishedAt: finishedAt.toISOString(),
         durationMs: finishedAt.getTime() - startedAt,
-      });
+      };
     }
-    const failed = await jobs.transition({ id: record.id, from: ["queued", "running"], to: "failed", set: { error } });
+    const failed = await jobs.transition({
+      id: record.id,
+      from: ["queued", "running"],
+      to: "failed",
+      set: { error },
+      endRunningStages,
+    });
     if (!failed.ok) return;
-    if (record.stage && stageEnded)
-      await events.publish(record.id, { type: "stage", stage: record.stage, status: "failed" });
+    for (const stage of failed.endedStages ?? []) {
+      await events.publish(record.id, { type: "stage", stage, status: "failed" });
+    }
     await events.publish(record.id, { type: "status", status: "failed" });
     await jobs.scheduleTempCleanup(record.id, new Date(Date.now() + deps.failedRetentionSeconds * 1000));
     await notifyWebhook({ ...deps, jobId: record.id });
@@ -321,6 +355,9 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       clearInterval(sweep);
       clearInterval(reconcile);
       monitor.stop();
+      // Deliveries stop at once (the attempts in flight finish): what is waiting, or queued by the
+      // video jobs still finishing here, stays in the queue for the next worker.
+      const deliveriesClosed = webhookDelivery.close();
       const closed = worker.close();
       // A running stage may finish within the grace (the job then parks at the next stage boundary);
       // a long one (a render) is aborted and its job handed back for another worker to resume.
@@ -335,6 +372,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
         }
       }
       await closed;
+      await deliveriesClosed;
       await reconciler.close();
       await unsubscribeCancel();
       await connection.quit().catch(() => connection.disconnect());

@@ -13,7 +13,7 @@ import type { GatewayApp } from "../src/app.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "../src/config.ts";
 import type { JobEvents } from "../src/jobs/job-events.ts";
 import type { JobStore } from "../src/jobs/job-store.ts";
-import { createWebhookSender } from "../src/pipeline/webhook.ts";
+import { createWebhookSender, webhookQueueName } from "../src/pipeline/webhook.ts";
 import { defaultStorySources } from "../src/sources/index.ts";
 import { type RedditFeatures, scheduleQueueName } from "../src/trends/reddit-setup.ts";
 import { createGatewayServices, type GatewayOverrides, type GatewayServices } from "../src/wiring.ts";
@@ -48,8 +48,11 @@ export interface Harness {
   shutdown: AbortController;
   /** A BullMQ Queue handle on the schedules queue, to look at its job schedulers and fire them. */
   scheduleQueue(): Queue;
-  /** Closes the gateway's objects (workers, queues, Redis connection) and builds new ones on the same Redis. */
-  restart(): Promise<void>;
+  /**
+   * Closes the gateway's objects (workers, queues, Redis connection) and builds new ones on the
+   * same Redis; `whileStopped` runs in between (nothing of the gateway runs then).
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<void>;
   /** app.request with the API key (and JSON content type when a body is given). */
   call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response>;
   /** Polls GET /v1/videos/{id} until the status is one of `statuses`. */
@@ -113,6 +116,8 @@ export async function startHarness({
     // The tests' receivers listen on loopback.
     WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
     WEBHOOK_TIMEOUT_MS: "2000",
+    // Webhook retries a few milliseconds apart (full jitter under 10 ms, unless the receiver asks for a wait).
+    WEBHOOK_BACKOFF_MS: "10",
     ...(fakeReddit
       ? {
           REDDIT_CLIENT_ID: fakeReddit.clientId,
@@ -139,7 +144,6 @@ export async function startHarness({
     store,
     // Few retries: the fakes answer at once or not at all.
     serviceClients: { retries: 1 },
-    webhookBackoffMs: 10,
     // Reddit's waits (rate limit, backoff) take a few milliseconds here.
     reddit: fakeReddit ? { sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5))) } : false,
     ...(youtube ? { youtube } : {}),
@@ -203,8 +207,9 @@ export async function startHarness({
       queues.push(queue);
       return queue;
     },
-    async restart() {
+    async restart(whileStopped) {
       await closeServices(current);
+      await whileStopped?.();
       current = await build();
     },
     call,
@@ -259,11 +264,16 @@ export function startExtraWorker(h: Harness, options: Partial<WorkerDeps> = {}):
     renderer: createRendererClient({ baseUrl: h.renderer.url, token }),
     sources: defaultStorySources,
     webhooks: createWebhookSender({
-      secrets: h.config.WEBHOOK_SECRET,
-      timeoutMs: 1000,
+      connection: h.redis,
+      queueName: webhookQueueName(h.config.QUEUE_NAME),
+      settings: {
+        secrets: h.config.WEBHOOK_SECRET,
+        timeoutMs: 1000,
+        backoffMs: 10,
+        policy: addressPolicy(h.config.WEBHOOK_ALLOW_HOSTS),
+        requireHttps: false,
+      },
       logger,
-      policy: addressPolicy(h.config.WEBHOOK_ALLOW_HOSTS),
-      requireHttps: false,
     }),
     logger,
     signedUrlTtlSeconds: 60,

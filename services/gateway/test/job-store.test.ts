@@ -50,6 +50,34 @@ describe("JobStore on Redis", () => {
     });
   });
 
+  it("ends the running stages in the same step as the status, leaving the others as they are", async () => {
+    const { id } = await jobs.create({ id: newJobId(), request, traceCarrier: {} });
+    await jobs.transition({ id, from: ["queued"], to: "running" });
+    const at = new Date().toISOString();
+    const running = { status: "running", startedAt: at, finishedAt: null, durationMs: null, attempts: 1 } as const;
+    await jobs.setStageState(id, "narration", { ...running, status: "succeeded", finishedAt: at, durationMs: 5 });
+    await jobs.setStageState(id, "render", running);
+    const ended = { ...running, status: "failed" as const, finishedAt: at, durationMs: 7 };
+    const endRunningStages = { narration: ended, render: ended };
+
+    // Refused (the job is not queued): nothing changes, not even the stage.
+    expect(await jobs.transition({ id, from: ["queued"], to: "failed", endRunningStages })).toEqual({
+      ok: false,
+      current: "running",
+    });
+    expect((await jobs.get(id))?.stages.render.status).toBe("running");
+
+    expect(await jobs.transition({ id, from: ["running"], to: "failed", endRunningStages })).toEqual({
+      ok: true,
+      previous: "running",
+      endedStages: ["render"],
+    });
+    const record = await jobs.get(id);
+    expect(record?.status).toBe("failed");
+    expect(record?.stages.render).toMatchObject({ status: "failed", durationMs: 7 });
+    expect(record?.stages.narration).toMatchObject({ status: "succeeded", durationMs: 5 });
+  });
+
   it("expires a job once it ends and keeps it again when it is retried", async () => {
     const { id } = await jobs.create({ id: newJobId(), request, traceCarrier: {} });
     await jobs.transition({ id, from: ["queued"], to: "failed" });

@@ -73,8 +73,11 @@ describe("GET /v1/trends against the fake Reddit", () => {
       permalink: expect.stringMatching(/^https:\/\/www\.reddit\.com\/r\/tifu\/comments\/tf1emo\//),
     });
     expect(emoji?.ageHours).toBeCloseTo(5, 1);
-    // The score uses the age at the moment of the request (seconds later than the fixture's clock on a busy machine).
-    expect(emoji?.trendScore).toBeCloseTo((15_420 + 2 * 812) / ((emoji?.ageHours ?? 0) + 2) ** 1.5, 1);
+    // The score uses the exact age at the moment of the request; the age shown is rounded to 0.01 h
+    // (36 s), over which this score moves by up to ~1 (d score / d age = 1.5 · score / (age + 2)).
+    const shownAge = (emoji?.ageHours ?? 0) + 2;
+    const recomputed = (15_420 + 2 * 812) / shownAge ** 1.5;
+    expect(Math.abs((emoji?.trendScore ?? 0) - recomputed)).toBeLessThan((1.5 * recomputed * 0.005) / shownAge + 0.01);
     // Every listing was read: hot, rising and top of the day, for both subreddits.
     const paths = h.fakeReddit.apiRequests().map((r) => `${r.path}?t=${r.query.t ?? ""}`);
     for (const sub of ["tifu", "AmItheAsshole"]) {

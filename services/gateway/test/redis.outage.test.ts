@@ -56,6 +56,82 @@ describe("Redis outages", () => {
     expect((await storedJobs(h)).ids).toHaveLength(2);
   });
 
+  it("every Redis-backed route of the public API answers 503 quickly while Redis is stalled, and creates nothing later", async () => {
+    h = await startHarness({
+      runWorker: false,
+      reddit: true,
+      // The rate limiter (the first Redis call of a request) is off, so each route meets the stall itself.
+      env: { REDIS_COMMAND_TIMEOUT_MS: "500", RATE_LIMIT_PER_MINUTE: "0" },
+    });
+    const schedule = {
+      cron: "0 9 * * *",
+      timezone: "UTC",
+      subreddits: ["AmItheAsshole"],
+      window: "day",
+      format: "short",
+    };
+    const job = (await (await h.call("POST", "/v1/videos", textStory("Before the stall"))).json()) as { id: string };
+    const existing = (await (await h.call("POST", "/v1/schedules", schedule)).json()) as { id: string };
+    const jobsBefore = await storedJobs(h);
+    const schedulersBefore = (await h.scheduleQueue().getJobSchedulers(0, -1)).map((s) => s.key);
+    const usedBefore = await h.redis.keys("vs:reddit:used:*");
+
+    // Each route, and how a request to it that Redis cannot answer must end.
+    const requests: [string, string, unknown?, Record<string, string>?][] = [
+      ["POST", "/v1/videos", textStory("During the stall")],
+      ["POST", "/v1/videos", textStory("Keyed"), { "idempotency-key": "stall-2" }],
+      ["POST", "/v1/videos", { source: { type: "reddit", subreddit: "AmItheAsshole" }, format: "short" }],
+      ["GET", "/v1/videos"],
+      ["GET", `/v1/videos/${job.id}`],
+      ["GET", `/v1/videos/${job.id}/events`],
+      ["POST", `/v1/videos/${job.id}/retry`],
+      ["DELETE", `/v1/videos/${job.id}`],
+      ["GET", "/v1/trends?subreddits=AmItheAsshole"],
+      ["POST", "/v1/schedules", { ...schedule, cron: "0 10 * * *" }],
+      ["GET", "/v1/schedules"],
+      ["GET", `/v1/schedules/${existing.id}`],
+      ["POST", `/v1/schedules/${existing.id}/run`],
+      ["DELETE", "/v1/schedules/0000000000-nosuchschedule"],
+    ];
+    h.testRedis.pause();
+    // The patient connection would wait for as long as Redis is paused: a route on it never answers.
+    const bounded = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+      Promise.race([
+        h?.call(method, path, body, headers).then(async (response) => ({
+          status: response.status,
+          retryAfter: response.headers.get("retry-after"),
+          type: response.headers.get("content-type"),
+          body: await response.text(),
+        })),
+        new Promise((resolve) => setTimeout(() => resolve("no answer while Redis was stalled"), 10_000)),
+      ]);
+    const answers = await Promise.all(
+      requests.map(([method, path, body, headers]) => bounded(method, path, body, headers)),
+    );
+    for (const [index, answer] of answers.entries()) {
+      const [method, path] = requests[index] ?? [];
+      expect({ route: `${method} ${path}`, answer }).toMatchObject({
+        route: `${method} ${path}`,
+        answer: { status: 503, retryAfter: "5", type: expect.stringMatching(/problem\+json/) },
+      });
+    }
+    // Unauthenticated readiness names no internals, only that the gateway is not ready.
+    expect((await h.app.request("/readyz")).status).toBe(503);
+
+    h.testRedis.resume();
+    // Redis now runs what was waiting in the connection: the creates must refuse themselves.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect.poll(() => h?.call("GET", "/v1/schedules").then((r) => r.status), { timeout: 5000 }).toBe(200);
+    expect(await storedJobs(h)).toEqual(jobsBefore);
+    const schedules = (await (await h.call("GET", "/v1/schedules")).json()) as { data: { id: string }[] };
+    expect(schedules.data.map((s) => s.id)).toEqual([existing.id]);
+    expect((await h.scheduleQueue().getJobSchedulers(0, -1)).map((s) => s.key)).toEqual(schedulersBefore);
+    expect(await h.redis.keys("vs:reddit:used:*")).toEqual(usedBefore);
+    // And the routes work again on the same connection.
+    expect((await h.call("POST", "/v1/schedules", { ...schedule, cron: "0 11 * * *" })).status).toBe(201);
+    expect((await h.call("GET", "/v1/trends?subreddits=AmItheAsshole")).status).toBe(200);
+  });
+
   it("Redis restarted after a crash (AOF persistence) loses no accepted job", async () => {
     h = await startHarness({ runWorker: false, redisAppendonly: true });
     const ids: string[] = [];

@@ -77,6 +77,23 @@ describe("schedules", () => {
     expect(await h.scheduleQueue().getJobScheduler(body.id)).toBeUndefined();
   });
 
+  it("refuses a voice this deployment does not have with a 422 naming the field, as POST /v1/videos does", async () => {
+    const listed = async () => ((await (await h.call("GET", "/v1/schedules")).json()) as { data: Schedule[] }).data;
+    const before = { schedules: await listed(), schedulers: await h.scheduleQueue().getJobSchedulers(0, -1) };
+    const unknown = await create({ ...valid, voice: { engine: "polly", voice: "Nobody" } });
+    expect(unknown.response.status).toBe(422);
+    expect(unknown.response.headers.get("content-type")).toMatch(/problem\+json/);
+    expect(unknown.body.errors?.[0]?.path).toBe("body.voice.voice");
+    expect(unknown.body.detail).toContain("GET /v1/voices");
+    // Nothing was stored, and no job scheduler made.
+    expect({ schedules: await listed(), schedulers: await h.scheduleQueue().getJobSchedulers(0, -1) }).toEqual(before);
+
+    const known = await create({ ...valid, voice: { engine: "polly", voice: "Joanna" } });
+    expect(known.response.status).toBe(201);
+    expect(known.body).toMatchObject({ voice: { engine: "polly", voice: "Joanna" } });
+    await deleteAll();
+  });
+
   it("refuses a bad cron expression or time zone with a 422 that says what is wrong", async () => {
     const cases: [Record<string, unknown>, string, RegExp][] = [
       [{ cron: "61 * * * *" }, "body.cron", /valid cron expression.*61/],

@@ -8,6 +8,7 @@ interface JobBody {
   status: string;
   stage: string | null;
   error?: { stage: string; title: string; detail: string; retryable: boolean };
+  lastError?: { stage: string; title: string; detail: string; retryable: boolean };
   stages: Record<string, { status: string; attempts: number }>;
   outputs?: unknown;
 }
@@ -100,7 +101,10 @@ describe("video jobs: cancel, failure, retry", () => {
     const cardsBeforeRetry = h.imagegen.calls.cards;
     const retried = await h.call("POST", `/v1/videos/${created.id}/retry`);
     expect(retried.status).toBe(202);
-    expect(((await retried.json()) as JobBody).status).toBe("queued");
+    const requeued = (await retried.json()) as JobBody;
+    expect(requeued.status).toBe("queued");
+    expect(requeued.error).toBeUndefined();
+    expect(requeued.lastError).toEqual(failed.error);
     const done = await h.waitForStatus<JobBody>(created.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
     expect(done.error).toBeUndefined();
@@ -114,6 +118,36 @@ describe("video jobs: cancel, failure, retry", () => {
     await expect.poll(() => deliveriesFor(created.id).map((d) => d.status)).toEqual(["failed", "succeeded"]);
     const success = deliveriesFor(created.id)[1] as { outputs: { video: { url: string } } };
     expect((await h.app.request(success.outputs.video.url)).status).toBe(200);
+  });
+
+  it("a job retried after a transient failure shows that failure as lastError, not as its error", async () => {
+    // The first render breaks off (retryable: BullMQ's second attempt runs it again); the second one streams on.
+    h.renderer.behaviour.cutRenders = 1;
+    h.renderer.behaviour.render = "hang";
+    const renders = h.renderer.calls.render;
+    const created = (await (await h.call("POST", "/v1/videos", textStory("Retried after a cut"))).json()) as {
+      id: string;
+    };
+    await expect.poll(() => h.renderer.calls.render, { timeout: 20_000 }).toBe(renders + 2);
+    await expect
+      .poll(
+        async () =>
+          ((await (await h.call("GET", `/v1/videos/${created.id}`)).json()) as JobBody).stages.render?.attempts,
+        {
+          timeout: 20_000,
+        },
+      )
+      .toBe(2);
+    const running = (await (await h.call("GET", `/v1/videos/${created.id}`)).json()) as JobBody;
+    expect(running.status).toBe("running");
+    expect(running.stages.render?.status).toBe("running");
+    expect(running.error).toBeUndefined();
+    expect(running.lastError).toMatchObject({ stage: "render", retryable: true });
+    expect(running.lastError?.detail).toMatch(/ended before the render finished/);
+
+    expect((await h.call("DELETE", `/v1/videos/${created.id}`)).status).toBe(202);
+    await h.waitForStatus(created.id, ["cancelled"]);
+    h.renderer.behaviour.render = "ok";
   });
 
   it("waits for a renderer that answers 502 without spending attempts, and fails clearly after DEPENDENCY_WAIT_MS", async () => {

@@ -10,13 +10,16 @@ export interface ReceivedWebhook {
   event: { type: string; timestamp: string; data: { id: string; status: string; outputs: unknown } };
 }
 
+/** A scripted answer: a status, or a status and a Retry-After in seconds. */
+export type ReceiverAnswer = number | { status: number; retryAfterSeconds: number };
+
 /**
  * A webhook receiver on a real loopback port that records what it is sent. `answers` scripts the
- * status codes of the next calls (then 204).
+ * answers to the next calls (then 204).
  */
 export async function startWebhookReceiver() {
   const received: ReceivedWebhook[] = [];
-  const answers: number[] = [];
+  const answers: ReceiverAnswer[] = [];
   const server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => {
@@ -25,8 +28,11 @@ export async function startWebhookReceiver() {
     req.on("end", () => {
       const event = (body ? JSON.parse(body) : { data: {} }) as ReceivedWebhook["event"];
       received.push({ path: req.url ?? "", body, headers: req.headers, event });
-      const status = answers.shift() ?? 204;
-      res.writeHead(status, status === 302 ? { location: `${url}/elsewhere` } : {}).end();
+      const answer = answers.shift() ?? 204;
+      const status = typeof answer === "number" ? answer : answer.status;
+      const headers: Record<string, string> = status === 302 ? { location: `${url}/elsewhere` } : {};
+      if (typeof answer !== "number") headers["retry-after"] = String(answer.retryAfterSeconds);
+      res.writeHead(status, headers).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -1,6 +1,8 @@
 import { loopbackOnlyConnector, stubResolver } from "@video-service/net-guard/testing";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WebhookDelivery } from "../src/pipeline/webhook.ts";
+import { type WebhookDelivery, webhookQueueName } from "../src/pipeline/webhook.ts";
 import { type Harness, startHarness, TEST_WEBHOOK_SECRET, textStory } from "./harness.ts";
 import { startWebhookReceiver, verifyStandardWebhook } from "./webhook-receiver.ts";
 
@@ -78,6 +80,48 @@ describe("webhooks: Standard Webhooks signatures, retries recorded on the job, t
     expect(verifyStandardWebhook(TEST_WEBHOOK_SECRET, first.headers, first.body, later)).toBe(
       "timestamp out of tolerance",
     );
+  });
+
+  it("a delivery waiting between attempts survives the gateway's restart: a new worker continues it", async () => {
+    // The second failure asks for a 5 s wait: the gateway stops during it, a new one delivers after it.
+    hook.answers.push(503, { status: 503, retryAfterSeconds: 5 });
+    const id = await createWithHook("Delivered across a restart");
+    const pendingDelivery = async () => {
+      const job = (await (await h.call("GET", `/v1/videos/${id}`)).json()) as JobBody;
+      return job.webhooks?.[0];
+    };
+    await expect
+      .poll(async () => (await pendingDelivery())?.attempts.length, { timeout: 20_000, interval: 50 })
+      .toBe(2);
+    const waiting = (await pendingDelivery()) as WebhookDelivery;
+    expect(waiting.state).toBe("pending");
+
+    const queue = new Queue(webhookQueueName(h.config.QUEUE_NAME), { connection: { url: h.config.REDIS_URL } });
+    try {
+      await h.restart(async () => {
+        // Nothing of the gateway runs now: the delivery waits in Redis, not in a process.
+        expect(hook.for(id)).toHaveLength(2);
+        const queued = await queue.getJob(waiting.id);
+        expect(["delayed", "waiting"]).toContain(await queued?.getState());
+        const redis = new Redis(h.config.REDIS_URL);
+        const recorded = await redis.hget(`vs:job:${id}`, `wh:${waiting.id}`).finally(() => redis.disconnect());
+        expect(JSON.parse(recorded ?? "{}")).toMatchObject({ state: "pending", attempts: [{}, {}] });
+      });
+    } finally {
+      await queue.close();
+    }
+
+    const delivery = await settledDelivery(id);
+    expect(delivery).toMatchObject({ id: waiting.id, state: "delivered" });
+    expect(delivery.attempts.map((attempt) => attempt.status)).toEqual([503, 503, 204]);
+    const received = hook.for(id);
+    expect(received.map((r) => r.headers["webhook-id"])).toEqual([waiting.id, waiting.id, waiting.id]);
+    for (const { headers, body } of received) {
+      expect(verifyStandardWebhook(TEST_WEBHOOK_SECRET, headers, body)).toBeUndefined();
+    }
+    // The receiver's wait was honoured: the third attempt came at least 5 s after the second.
+    const [, second, third] = delivery.attempts;
+    expect(Date.parse(third?.at ?? "") - Date.parse(second?.at ?? "")).toBeGreaterThanOrEqual(4900);
   });
 
   it("does not retry a 4xx, nor follow a redirect; the job still succeeds", async () => {

@@ -10,7 +10,7 @@ import { createLocalObjectStore } from "@video-service/object-store";
 import { Redis } from "ioredis";
 import { createJobEvents } from "../src/jobs/job-events.ts";
 import { JobStore } from "../src/jobs/job-store.ts";
-import { createWebhookSender } from "../src/pipeline/webhook.ts";
+import { createWebhookSender, webhookQueueName } from "../src/pipeline/webhook.ts";
 import { defaultStorySources } from "../src/sources/index.ts";
 import { createWorker } from "../src/worker.ts";
 
@@ -54,11 +54,16 @@ await createWorker({
   renderer: createRendererClient({ baseUrl: options.rendererUrl, token: options.internalToken, retries: 0 }),
   sources: defaultStorySources,
   webhooks: createWebhookSender({
-    secrets: [options.webhookSecret],
-    timeoutMs: 1000,
+    connection: redis,
+    queueName: webhookQueueName(options.queueName),
+    settings: {
+      secrets: [options.webhookSecret],
+      timeoutMs: 1000,
+      backoffMs: 10,
+      policy: addressPolicy(["127.0.0.1"]),
+      requireHttps: false,
+    },
     logger,
-    policy: addressPolicy(["127.0.0.1"]),
-    requireHttps: false,
   }),
   logger,
   signedUrlTtlSeconds: 60,

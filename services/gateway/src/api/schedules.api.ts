@@ -7,10 +7,12 @@ import {
   scheduleSchema,
 } from "../schedules/schedule.schemas.ts";
 import type { ScheduleService } from "../schedules/schedule.service.ts";
+import { createVoiceCatalog } from "../voices/voice-catalog.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
 import { security } from "./video.routes.ts";
 import { problemSchema } from "./video.schemas.ts";
+import { checkVoice } from "./voices.api.ts";
 
 const problem = (description: string) => ({
   description,
@@ -101,6 +103,8 @@ export function registerScheduleRoutes(app: OpenAPIHono<{ Variables: ApiKeyVaria
     return deps.schedules;
   };
   const notFound = (id: string) => new AppError("not-found", `no schedule ${id}`);
+  // The catalog POST /v1/videos checks voices against: a schedule's runs make the same requests.
+  const voices = deps.voices ?? createVoiceCatalog({ source: deps.renderer });
 
   app.openapi(createScheduleRoute, async (c) => {
     const input = c.req.valid("json");
@@ -111,6 +115,8 @@ export function registerScheduleRoutes(app: OpenAPIHono<{ Variables: ApiKeyVaria
         },
       });
     }
+    // Refused now rather than at every run: a voice this deployment does not have would fail them all.
+    if (input.voice) await checkVoice(voices, input.voice, c.req.raw.signal);
     const schedule = await service().create(input);
     c.header("location", schedule.links.self);
     return c.json(schedule, 201);

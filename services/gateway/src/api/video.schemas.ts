@@ -255,7 +255,11 @@ export const webhookDeliverySchema = z
   .object({
     id: z.string().openapi({ description: "the webhook-id header, the same on every attempt" }),
     type: z.string(),
-    state: z.enum(["pending", "delivered", "failed", "abandoned"]),
+    state: z.enum(["pending", "delivered", "failed", "abandoned"]).openapi({
+      description:
+        "pending: waiting in the delivery queue for its next attempt (restarts do not lose it); " +
+        "abandoned: only on deliveries recorded by versions that retried in process",
+    }),
     attempts: z.array(
       z.object({
         at: z.string(),
@@ -274,7 +278,16 @@ export const videoJobSchema = z
     stage: stageNameSchema.nullable(),
     progress: z.number().min(0).max(1),
     stages: z.record(stageNameSchema, stageStateSchema),
-    error: jobErrorSchema.optional(),
+    error: jobErrorSchema.optional().openapi({
+      description:
+        "Why the job failed (status failed), or why it waits (status queued: a dependency is down, the upload " +
+        "budget is spent). Never an earlier attempt's failure: that is lastError.",
+    }),
+    lastError: jobErrorSchema.optional().openapi({
+      description:
+        "The failure of the attempt before the current one, kept when the job was retried (automatically after a " +
+        "transient failure, or by POST /v1/videos/{id}/retry). History only: status tells how the job is now.",
+    }),
     outputs: videoOutputsSchema.optional(),
     webhooks: z.array(webhookDeliverySchema).optional(),
     createdAt: z.string(),

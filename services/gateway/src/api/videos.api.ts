@@ -187,7 +187,8 @@ export function registerVideoRoutes(app: VideosApp, deps: ApiDeps): void {
       id,
       from: ["failed", "cancelled"],
       to: "queued",
-      set: { run },
+      // The failure that ended the previous run stays readable as history, apart from the new run's state.
+      set: { run, ...(record.error ? { lastError: record.error } : {}) },
       unset: ["error"],
     });
     if (!moved.ok) throw new AppError("conflict", `the job is ${moved.current ?? "gone"}; it was retried already`);

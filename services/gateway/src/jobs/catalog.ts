@@ -13,6 +13,18 @@ export const jobCatalog = {
       run: z.number().int().positive(),
     }),
   },
+  deliverWebhook: {
+    schema: z.object({
+      /** The video job the event is about; each attempt is recorded on it. */
+      videoId: jobIdSchema,
+      /** The `webhook-id` header, the same on every attempt; also the BullMQ job id. */
+      deliveryId: z.string().regex(/^msg_[0-9a-f-]{36}$/),
+      url: z.string().url(),
+      type: z.string().min(1).max(100),
+      /** The exact bytes signed and sent on every attempt. */
+      body: z.string(),
+    }),
+  },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -31,9 +31,9 @@ export async function deleteTempObjects({
 
 /**
  * Tells the job's webhook (if any) how it ended: a `video.<status>` event with {id, status,
- * outputs, error?}. The delivery and its retries run in the background (a slow receiver never
- * holds a job or a worker); each attempt is recorded on the job. Resolves to whether a delivery
- * was started; never throws.
+ * outputs, error?}, queued for delivery (a slow receiver never holds a job or a worker, and a
+ * restart loses nothing); each attempt is recorded on the job. Resolves to whether a delivery was
+ * queued; never throws.
  */
 export async function notifyWebhook({
   jobs,
@@ -64,12 +64,7 @@ export async function notifyWebhook({
       outputs: record.outputs ? await signOutputs(record.outputs, store, signedUrlTtlSeconds) : null,
       ...(record.error ? { error: record.error } : {}),
     };
-    void webhooks.send(
-      url,
-      { type: `video.${outcome}`, data },
-      { onUpdate: (delivery) => jobs.setWebhookDelivery(jobId, delivery) },
-    );
-    return true;
+    return await webhooks.send(jobId, url, { type: `video.${outcome}`, data });
   } catch (err) {
     logger.warn({ err, jobId }, "webhook notification failed");
     return false;

@@ -22,9 +22,22 @@ export interface JobEvents {
 /**
  * Redis pub/sub: one channel per job (so any gateway task can serve a job's SSE stream) and one
  * cancel channel every worker listens on. One subscriber connection, fanned out in process.
+ * Publishes go out on `publisher` (the API's fail-fast connection for the API; `redis` by default);
+ * the subscriber is duplicated from `redis` (a subscription waits out a Redis blip).
  */
-export function createJobEvents({ redis, prefix = "vs:" }: { redis: Redis; prefix?: string }): JobEvents {
+export function createJobEvents({
+  redis,
+  publisher = redis,
+  prefix = "vs:",
+}: {
+  redis: Redis;
+  publisher?: Redis;
+  prefix?: string;
+}): JobEvents {
   const subscriber = redis.duplicate();
+  // A duplicate has no listeners: without one, every reconnect attempt is an "Unhandled error event"
+  // on stderr. The connection it was duplicated from reports the same outage in the log.
+  subscriber.on("error", () => undefined);
   const listeners = new Map<string, Set<(message: string) => void>>();
   const channelOf = (id: string) => `${prefix}events:${id}`;
   const cancelChannel = `${prefix}cancel`;
@@ -54,13 +67,13 @@ export function createJobEvents({ redis, prefix = "vs:" }: { redis: Redis; prefi
 
   return {
     async publish(id, event) {
-      await redis.publish(channelOf(id), JSON.stringify(event));
+      await publisher.publish(channelOf(id), JSON.stringify(event));
     },
     subscribe(id, listener) {
       return add(channelOf(id), (message) => listener(JSON.parse(message) as JobEvent));
     },
     async publishCancel(id) {
-      await redis.publish(cancelChannel, id);
+      await publisher.publish(cancelChannel, id);
     },
     onCancel(listener) {
       return add(cancelChannel, listener);

@@ -4,7 +4,10 @@
  * Changes the status only when it is one of the allowed ones (so a late "succeeded" never
  * overwrites "cancelled"), setting and deleting other fields in the same atomic step.
  * A job that ends expires after the retention period (a retry makes it permanent again).
- * Returns {1, previous} on success, {0, current} when refused, nil when the job does not exist.
+ * ARGV[8] (optional): JSON {stage field: ended state JSON}; each is written in the same step if
+ * that stage is still "running" (no reader sees a failed job with a running stage).
+ * Returns {1, previous, {fields of the stages ended}} on success, {0, current} when refused, nil
+ * when the job does not exist.
  */
 export const TRANSITION_SCRIPT = `
 local current = redis.call('HGET', KEYS[1], 'status')
@@ -18,12 +21,22 @@ local set = cjson.decode(ARGV[2])
 local del = cjson.decode(ARGV[3])
 for field, value in pairs(set) do redis.call('HSET', KEYS[1], field, value) end
 for _, field in ipairs(del) do redis.call('HDEL', KEYS[1], field) end
+local ended = {}
+if ARGV[8] and ARGV[8] ~= '' then
+  for field, value in pairs(cjson.decode(ARGV[8])) do
+    local decoded, state = pcall(cjson.decode, redis.call('HGET', KEYS[1], field) or '')
+    if decoded and type(state) == 'table' and state.status == 'running' then
+      redis.call('HSET', KEYS[1], field, value)
+      table.insert(ended, field)
+    end
+  end
+end
 if ARGV[4] == 'expire' then redis.call('EXPIRE', KEYS[1], tonumber(ARGV[5])) else redis.call('PERSIST', KEYS[1]) end
 if owner then
   local active = ARGV[6] .. 'active:' .. owner
   if ARGV[4] == 'expire' then redis.call('SREM', active, ARGV[7]) else redis.call('SADD', active, ARGV[7]) end
 end
-return {1, current}
+return {1, current, ended}
 `;
 
 /**

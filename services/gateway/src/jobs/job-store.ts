@@ -8,6 +8,7 @@ import {
   type StageState,
 } from "../api/video.schemas.ts";
 import type { WebhookDelivery } from "../pipeline/webhook.ts";
+import { parseRecord, pendingStage } from "./job-record.ts";
 import { CREATE_SCRIPT, HSET_EXISTING_SCRIPT, TRANSITION_SCRIPT } from "./job-store.scripts.ts";
 
 /** What the render produced, by key; URLs are signed when a client reads the job. */
@@ -33,7 +34,10 @@ export interface JobRecord {
   stage: StageName | null;
   progress: number;
   stages: Record<StageName, StageState>;
+  /** Why it failed (failed), or why it waits (queued for a dependency or the upload budget). */
   error?: JobError;
+  /** The failure of the attempt before the current one, when the job was retried (automatically or by POST …/retry). */
+  lastError?: JobError;
   outputs?: JobOutputs;
   createdAt: string;
   updatedAt: string;
@@ -51,14 +55,6 @@ export interface JobRecord {
 export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
 export const isTerminal = (status: JobStatus): boolean => TERMINAL_STATUSES.includes(status);
 
-const pendingStage = (): StageState => ({
-  status: "pending",
-  startedAt: null,
-  finishedAt: null,
-  durationMs: null,
-  attempts: 0,
-});
-
 /** Why a job was not created. */
 export class JobNotCreatedError extends Error {
   override readonly name = "JobNotCreatedError";
@@ -73,11 +69,19 @@ export interface TransitionOptions {
   id: string;
   from: readonly JobStatus[];
   to: JobStatus;
-  set?: Partial<Pick<JobRecord, "stage" | "progress" | "error" | "outputs" | "run">>;
-  unset?: ("error" | "outputs")[];
+  set?: Partial<Pick<JobRecord, "stage" | "progress" | "error" | "lastError" | "outputs" | "run">>;
+  unset?: ("error" | "lastError" | "outputs")[];
+  /** In the same atomic step, replaces each of these stages' state with the one given if it is still "running". */
+  endRunningStages?: Partial<Record<StageName, StageState>>;
 }
 
-export type TransitionResult = { ok: true; previous: JobStatus } | { ok: false; current: JobStatus | undefined };
+export type TransitionResult =
+  | {
+      ok: true;
+      previous: JobStatus /** The stages `endRunningStages` ended (only when asked). */;
+      endedStages?: StageName[];
+    }
+  | { ok: false; current: JobStatus | undefined };
 
 export interface ListOptions {
   status?: JobStatus | undefined;
@@ -205,11 +209,19 @@ export class JobStore {
     return (await this.#redis.exists(this.#key(id))) === 1;
   }
 
-  async transition({ id, from, to, set = {}, unset = [] }: TransitionOptions): Promise<TransitionResult> {
+  async transition({
+    id,
+    from,
+    to,
+    set = {},
+    unset = [],
+    endRunningStages,
+  }: TransitionOptions): Promise<TransitionResult> {
     const fields: Record<string, string> = { status: to, updatedAt: this.#now().toISOString() };
     if (set.stage !== undefined) fields.stage = set.stage ?? "";
     if (set.progress !== undefined) fields.progress = String(set.progress);
     if (set.error !== undefined) fields.error = JSON.stringify(set.error);
+    if (set.lastError !== undefined) fields.lastError = JSON.stringify(set.lastError);
     if (set.outputs !== undefined) fields.outputs = JSON.stringify(set.outputs);
     if (set.run !== undefined) fields.run = String(set.run);
     const result = (await this.#redis.eval(
@@ -223,10 +235,26 @@ export class JobStore {
       String(this.#retentionSeconds),
       this.#prefix,
       id,
-    )) as [number, string] | null;
+      ...(endRunningStages
+        ? [
+            JSON.stringify(
+              Object.fromEntries(
+                Object.entries(endRunningStages).map(([stage, state]) => [`st:${stage}`, JSON.stringify(state)]),
+              ),
+            ),
+          ]
+        : []),
+    )) as [number, string, string[]?] | null;
     if (result === null) return { ok: false, current: undefined };
-    const [ok, status] = result;
-    return ok === 1 ? { ok: true, previous: status as JobStatus } : { ok: false, current: status as JobStatus };
+    const [ok, status, ended] = result;
+    if (ok !== 1) return { ok: false, current: status as JobStatus };
+    return endRunningStages
+      ? {
+          ok: true,
+          previous: status as JobStatus,
+          endedStages: (ended ?? []).map((field) => field.slice(3) as StageName),
+        }
+      : { ok: true, previous: status as JobStatus };
   }
 
   /** Small writes of the running job: current stage and progress. */
@@ -275,6 +303,11 @@ export class JobStore {
   /** A webhook delivery and its attempts so far (one field per delivery; only its sender writes it). */
   async setWebhookDelivery(id: string, delivery: WebhookDelivery): Promise<void> {
     await this.#hsetExisting(id, { [`wh:${delivery.id}`]: JSON.stringify(delivery) });
+  }
+
+  async getWebhookDelivery(id: string, deliveryId: string): Promise<WebhookDelivery | undefined> {
+    const raw = await this.#redis.hget(this.#key(id), `wh:${deliveryId}`);
+    return raw === null ? undefined : (JSON.parse(raw) as WebhookDelivery);
   }
 
   async getStageProgressState(id: string, stage: StageName): Promise<unknown> {
@@ -331,36 +364,4 @@ export class JobStore {
       upper = `(${ids[ids.length - 1]}`;
     }
   }
-}
-
-function parseJson<T>(raw: string | undefined): T | undefined {
-  return raw === undefined || raw === "" ? undefined : (JSON.parse(raw) as T);
-}
-
-function parseRecord(hash: Record<string, string>): JobRecord {
-  const stages = {} as Record<StageName, StageState>;
-  for (const stage of STAGE_NAMES) stages[stage] = parseJson<StageState>(hash[`st:${stage}`]) ?? pendingStage();
-  const record: JobRecord = {
-    id: hash.id ?? "",
-    status: hash.status as JobStatus,
-    stage: hash.stage ? (hash.stage as StageName) : null,
-    progress: Number(hash.progress ?? 0),
-    stages,
-    createdAt: hash.createdAt ?? "",
-    updatedAt: hash.updatedAt ?? "",
-    request: parseJson<CreateVideoRequest>(hash.request) as CreateVideoRequest,
-    run: Number(hash.run ?? 1),
-    traceCarrier: parseJson<Record<string, string>>(hash.traceCarrier) ?? {},
-  };
-  if (hash.owner) record.owner = hash.owner;
-  const webhooks = Object.entries(hash)
-    .filter(([field]) => field.startsWith("wh:"))
-    .map(([, raw]) => JSON.parse(raw) as WebhookDelivery)
-    .sort((a, b) => (a.attempts[0]?.at ?? "").localeCompare(b.attempts[0]?.at ?? ""));
-  if (webhooks.length > 0) record.webhooks = webhooks;
-  const error = parseJson<JobError>(hash.error);
-  if (error) record.error = error;
-  const outputs = parseJson<JobOutputs>(hash.outputs);
-  if (outputs) record.outputs = outputs;
-  return record;
 }

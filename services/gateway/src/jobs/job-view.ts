@@ -37,6 +37,7 @@ export async function toVideoView(record: JobRecord, store: ObjectStore, ttlSeco
     links: videoLinks(record.id),
   };
   if (record.error) view.error = record.error;
+  if (record.lastError) view.lastError = record.lastError;
   if (record.webhooks) view.webhooks = record.webhooks;
   if (record.outputs) view.outputs = await signOutputs(record.outputs, store, ttlSeconds);
   return view;

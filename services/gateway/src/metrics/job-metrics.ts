@@ -89,6 +89,12 @@ export class MeteredJobStore extends JobStore {
   override async transition(options: TransitionOptions): Promise<TransitionResult> {
     const result = await super.transition(options);
     const { to } = options;
+    for (const stage of result.ok ? (result.endedStages ?? []) : []) {
+      const state = options.endRunningStages?.[stage];
+      if (state?.durationMs != null && (state.status === "succeeded" || state.status === "failed")) {
+        this.#metrics.stageFinished(stage, state.status, state.durationMs / 1000);
+      }
+    }
     if (result.ok && result.previous !== to && (to === "succeeded" || to === "failed")) {
       // Best effort: the change is made; a failed read must not make the caller think otherwise.
       const record = await this.get(options.id).catch(() => undefined);

@@ -227,7 +227,7 @@ export async function runPipeline({
       signedUrlTtlSeconds: deps.signedUrlTtlSeconds,
       logger: deps.logger,
     });
-    // Delivered in the background; its attempts are on the job (`webhooks`).
+    // Queued: a delivery worker sends it and records its attempts on the job (`webhooks`).
     return { webhookStarted: started, tempDeleted: true };
   });
   return outputs;

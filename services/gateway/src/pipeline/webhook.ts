@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@video-service/logger";
-import {
-  type AddressPolicy,
-  type GuardedRequestOptions,
-  guardedRequest,
-  type Resolver,
-  UnsafeUrlError,
-} from "@video-service/net-guard";
-import { retry } from "@video-service/retry";
-import { parseWebhookSecret, signWebhook } from "../webhooks/webhook-signature.ts";
+import type { AddressPolicy, GuardedRequestOptions, Resolver } from "@video-service/net-guard";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { type JobPayload, jobCatalog } from "../jobs/catalog.ts";
+import { parseWebhookSecret } from "../webhooks/webhook-signature.ts";
 
 /** One POST to the receiver, as the job shows it. */
 export interface WebhookAttempt {
@@ -20,7 +16,10 @@ export interface WebhookAttempt {
   error?: string;
 }
 
-/** One event and its attempts; `id` is the `webhook-id` header (the same on every attempt). */
+/**
+ * One event and its attempts; `id` is the `webhook-id` header (the same on every attempt).
+ * "abandoned" is only on records written before deliveries were queued (a shutdown then lost them).
+ */
 export interface WebhookDelivery {
   id: string;
   type: string;
@@ -34,29 +33,15 @@ export interface WebhookEvent {
   data: unknown;
 }
 
-export interface WebhookSender {
-  /**
-   * Delivers the event with retries; resolves to whether the receiver took it. Never throws.
-   * `onUpdate` hears the delivery after every attempt (to record it on the job).
-   */
-  send(
-    url: string,
-    event: WebhookEvent,
-    options?: { onUpdate?: (delivery: WebhookDelivery) => Promise<void> },
-  ): Promise<boolean>;
-  /** Stops waiting between attempts (pending deliveries end "abandoned") and waits for them to settle. */
-  close(): Promise<void>;
-}
-
-export interface WebhookSenderOptions {
+/** How deliveries are signed, sent and retried: the sender queues with it, the delivery worker sends with it. */
+export interface WebhookSettings {
   /** `whsec_` secrets: every one signs (rotation). None: nothing is sent. */
   secrets: readonly string[];
   /** Per attempt. */
   timeoutMs: number;
-  logger: Logger;
   /** Attempts in all (default 5). */
   attempts?: number;
-  /** Full-jitter backoff: bound of the first wait, doubled each time up to backoffCapMs. */
+  /** Full-jitter backoff: bound of the first wait, doubled each time up to backoffCapMs (also the cap of a Retry-After). */
   backoffMs?: number;
   backoffCapMs?: number;
   /** No attempt starts later than this after the first (default 10 min). */
@@ -69,147 +54,65 @@ export interface WebhookSenderOptions {
   createConnection?: GuardedRequestOptions["createConnection"];
 }
 
-/** A receiver's answer that is not a success. */
-class ReceiverError extends Error {
-  readonly status: number;
-  readonly retryAfterMs: number | undefined;
-  constructor(status: number, retryAfterMs: number | undefined) {
-    super(`the receiver answered ${status}`);
-    this.status = status;
-    this.retryAfterMs = retryAfterMs;
-  }
+export interface WebhookSender {
+  /** The queue the deliveries wait in; the delivery worker (webhook-delivery.ts) takes them from it. */
+  readonly queueName: string;
+  readonly settings: WebhookSettings;
+  /**
+   * Queues the event for delivery to `url`; each attempt is recorded on the video job `videoId`.
+   * Resolves to whether it was queued (false without a secret). The queue outlives restarts.
+   */
+  send(videoId: string, url: string, event: WebhookEvent): Promise<boolean>;
+  close(): Promise<void>;
 }
 
-function retryAfterMs(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
+/** The deliveries' queue, beside the video queue. */
+export const webhookQueueName = (videoQueueName: string) => `${videoQueueName}-webhooks`;
+
+/** The name of the delivery worker's custom backoff strategy (BullMQ calls it between attempts). */
+export const WEBHOOK_BACKOFF = "webhook";
 
 /**
- * Webhooks are best effort and never fail a job: each event is signed the Standard Webhooks way
- * and POSTed through the address guard (public addresses only, no redirects: a 3xx is a failure),
- * retried through the shared retry module with full-jitter backoff on network errors, timeouts,
- * 408, 429 and 5xx (honouring Retry-After), not on other 4xx. Every attempt is reported.
+ * Webhooks are best effort and never fail a job: each event becomes one BullMQ job on its own
+ * queue, with the exact body to sign and send, so a pending delivery waits in Redis (not in this
+ * process) and survives a restart; the gateway's workers deliver it (webhook-delivery.ts).
  */
-export function createWebhookSender(options: WebhookSenderOptions): WebhookSender {
-  const { timeoutMs, logger, attempts = 5, backoffMs = 10_000, backoffCapMs = 120_000 } = options;
-  // Without a secret nothing is sent (POST /v1/videos refuses webhooks then): never unsigned.
-  const keys = options.secrets.map(parseWebhookSecret);
-  const closing = new AbortController();
-  const pending = new Set<Promise<boolean>>();
-
-  /** One POST; resolves to the receiver's 2xx status. */
-  const attemptOnce = async (url: string, id: string, body: string): Promise<number> => {
-    const timestamp = Math.floor(Date.now() / 1000);
-    const response = await guardedRequest(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "user-agent": "video-service-webhook/2",
-        "webhook-id": id,
-        "webhook-timestamp": String(timestamp),
-        "webhook-signature": signWebhook({ id, timestamp, body, keys }),
-      },
-      body,
-      signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), closing.signal]),
-      policy: options.policy,
-      requireHttps: options.requireHttps,
-      maxResponseBytes: 1024,
-      ...(options.resolve ? { resolve: options.resolve } : {}),
-      ...(options.createConnection ? { createConnection: options.createConnection } : {}),
-    });
-    if (response.status < 200 || response.status >= 300) {
-      throw new ReceiverError(response.status, retryAfterMs(response.headers["retry-after"]));
-    }
-    return response.status;
-  };
-
-  const deliver = async (
-    url: string,
-    event: WebhookEvent,
-    onUpdate: ((delivery: WebhookDelivery) => Promise<void>) | undefined,
-  ): Promise<boolean> => {
-    const delivery: WebhookDelivery = { id: `msg_${randomUUID()}`, type: event.type, state: "pending", attempts: [] };
-    const body = JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data });
-    const report = async () => {
-      await onUpdate?.(structuredClone(delivery)).catch((err: unknown) =>
-        logger.warn({ err, webhookId: delivery.id }, "could not record a webhook attempt"),
-      );
-    };
-    try {
-      await retry(
-        async () => {
-          const started = performance.now();
-          const attempt: WebhookAttempt = { at: new Date().toISOString(), durationMs: 0 };
-          try {
-            attempt.status = await attemptOnce(url, delivery.id, body);
-          } catch (err) {
-            if (err instanceof ReceiverError) attempt.status = err.status;
-            else attempt.error = err instanceof Error ? err.message : String(err);
-            throw err;
-          } finally {
-            attempt.durationMs = Math.round(performance.now() - started);
-            delivery.attempts.push(attempt);
-            if (attempt.error === undefined && attempt.status !== undefined && attempt.status < 300) {
-              delivery.state = "delivered";
-            }
-            await report();
-          }
-        },
-        {
-          retries: attempts - 1,
-          deadlineMs: options.deadlineMs ?? 600_000,
-          baseMs: backoffMs,
-          capMs: backoffCapMs,
-          maxDelayMs: backoffCapMs,
-          signal: closing.signal,
-          classify: (err) => {
-            if (err instanceof UnsafeUrlError) return { retry: false };
-            if (err instanceof ReceiverError) {
-              const { status } = err;
-              const retryable = status >= 500 || status === 408 || status === 429;
-              return retryable ? { retry: true, delayMs: err.retryAfterMs } : { retry: false };
-            }
-            return { retry: true };
-          },
-          onRetry: ({ attempt, delayMs, error }) =>
-            logger.warn(
-              { url, webhookId: delivery.id, attempt, delayMs, err: (error as Error).message },
-              "webhook attempt failed; retrying",
-            ),
-        },
-      );
-      return true;
-    } catch (err) {
-      delivery.state = closing.signal.aborted ? "abandoned" : "failed";
-      await report();
-      logger.warn(
-        { url, webhookId: delivery.id, attempts: delivery.attempts.length, err: (err as Error).message },
-        delivery.state === "abandoned" ? "webhook abandoned at shutdown" : "webhook not delivered; giving up",
-      );
-      return false;
-    }
-  };
-
+export function createWebhookSender({
+  connection,
+  queueName,
+  settings,
+  logger,
+}: {
+  /** The worker's patient connection, or the API's fail-fast one. */
+  connection: Redis;
+  queueName: string;
+  settings: WebhookSettings;
+  logger: Logger;
+}): WebhookSender {
+  // Checked now (a bad secret stops the start); without one nothing is sent: never unsigned.
+  const keys = settings.secrets.map(parseWebhookSecret);
+  const queue = new Queue<JobPayload<"deliverWebhook">, void, "deliverWebhook">(queueName, { connection });
   return {
-    send(url, event, { onUpdate } = {}) {
+    queueName,
+    settings,
+    async send(videoId, url, event) {
       if (keys.length === 0) {
         logger.warn({ url }, "webhook not sent: WEBHOOK_SECRET is not set");
-        return Promise.resolve(false);
+        return false;
       }
-      if (closing.signal.aborted) return Promise.resolve(false);
-      const delivery = deliver(url, event, onUpdate);
-      pending.add(delivery);
-      void delivery.finally(() => pending.delete(delivery));
-      return delivery;
+      const deliveryId = `msg_${randomUUID()}`;
+      const body = JSON.stringify({ type: event.type, timestamp: new Date().toISOString(), data: event.data });
+      const data = jobCatalog.deliverWebhook.schema.parse({ videoId, deliveryId, url, type: event.type, body });
+      await queue.add("deliverWebhook", data, {
+        jobId: deliveryId,
+        attempts: settings.attempts ?? 5,
+        backoff: { type: WEBHOOK_BACKOFF },
+        // The job record keeps the attempts; BullMQ only needs a little, for debugging.
+        removeOnComplete: { age: 86_400, count: 1000 },
+        removeOnFail: { age: 7 * 86_400, count: 5000 },
+      });
+      return true;
     },
-    async close() {
-      closing.abort(new Error("the gateway is shutting down"));
-      await Promise.allSettled([...pending]);
-    },
+    close: () => queue.close(),
   };
 }

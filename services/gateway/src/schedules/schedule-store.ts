@@ -1,6 +1,30 @@
 import type { Redis } from "ioredis";
 import type { CreateScheduleRequest, ScheduleRun } from "./schedule.schemas.ts";
 
+/**
+ * Creates the schedule unless Redis runs it after the caller's deadline (it waited behind a stalled
+ * server and the client was already answered 503: the schedule must not appear later). Returns 1 or
+ * -1 (too late). KEYS: hash, index. ARGV: deadline ms (0: none), definition JSON, score, id.
+ */
+const CREATE_SCRIPT = `
+local deadline = tonumber(ARGV[1])
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > deadline then return -1 end
+end
+redis.call('HSET', KEYS[1], 'definition', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
+`;
+
+/** Redis ran the create after its deadline: nothing was stored. */
+export class ScheduleNotCreatedError extends Error {
+  override readonly name = "ScheduleNotCreatedError";
+  constructor() {
+    super("Redis ran the schedule's create after its deadline");
+  }
+}
+
 export interface ScheduleRecord extends CreateScheduleRequest {
   id: string;
   createdAt: string;
@@ -29,13 +53,20 @@ export class ScheduleStore {
     return `${this.#prefix}schedules`;
   }
 
-  async create(record: ScheduleRecord): Promise<void> {
+  /** `acceptBy` (epoch ms): Redis refuses the create after then (ScheduleNotCreatedError). */
+  async create(record: ScheduleRecord, { acceptBy }: { acceptBy?: number | undefined } = {}): Promise<void> {
     const { lastRun: _lastRun, ...definition } = record;
-    await this.#redis
-      .multi()
-      .hset(this.#key(record.id), { definition: JSON.stringify(definition) })
-      .zadd(this.#indexKey, Date.parse(record.createdAt), record.id)
-      .exec();
+    const created = await this.#redis.eval(
+      CREATE_SCRIPT,
+      2,
+      this.#key(record.id),
+      this.#indexKey,
+      String(acceptBy ?? 0),
+      JSON.stringify(definition),
+      String(Date.parse(record.createdAt)),
+      record.id,
+    );
+    if (created === -1) throw new ScheduleNotCreatedError();
   }
 
   async get(id: string): Promise<ScheduleRecord | undefined> {

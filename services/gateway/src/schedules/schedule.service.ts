@@ -1,3 +1,4 @@
+import { AppError } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
 import { getNextMillis, type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
@@ -6,7 +7,7 @@ import { type CreateVideoJobDeps, createVideoJob, NothingNewError } from "../job
 import { newJobId } from "../jobs/job-id.ts";
 import { isRedditError } from "../trends/reddit-problems.ts";
 import type { CreateScheduleRequest, ScheduleRun, ScheduleView } from "./schedule.schemas.ts";
-import type { ScheduleRecord, ScheduleStore } from "./schedule-store.ts";
+import { ScheduleNotCreatedError, type ScheduleRecord, type ScheduleStore } from "./schedule-store.ts";
 
 export const SCHEDULE_JOB_NAME = "runSchedule";
 interface ScheduleJobData {
@@ -59,6 +60,7 @@ export function createScheduleService({
   store,
   jobDeps,
   logger,
+  acceptWithinMs,
   now = () => Date.now(),
 }: {
   connection: Redis;
@@ -66,6 +68,11 @@ export function createScheduleService({
   store: ScheduleStore;
   jobDeps: CreateVideoJobDeps;
   logger: Logger;
+  /**
+   * Redis must store a new schedule within this many ms of the request, or refuse it: a create
+   * answered 503 (Redis stalled) never appears later. None for the worker's side.
+   */
+  acceptWithinMs?: number | undefined;
   now?: () => number;
 }): ScheduleService {
   const queue = new Queue<ScheduleJobData, void, string>(queueName, { connection });
@@ -100,11 +107,22 @@ export function createScheduleService({
   return {
     async create(input) {
       const record: ScheduleRecord = { ...input, id: newJobId(now()), createdAt: new Date(now()).toISOString() };
-      await store.create(record);
+      const acceptBy = acceptWithinMs === undefined ? undefined : Date.now() + acceptWithinMs;
+      await store.create(record, { acceptBy }).catch((err: unknown) => {
+        if (!(err instanceof ScheduleNotCreatedError)) throw err;
+        throw new AppError("unavailable", "the schedule store is not answering; try again shortly", {
+          cause: err,
+          headers: { "retry-after": "5" },
+        });
+      });
       try {
         await upsertScheduler(record);
       } catch (err) {
-        await store.delete(record.id).catch(() => undefined);
+        // Sent on the same connection after the upsert, so Redis runs them after it even if it is
+        // late: neither the record nor its job scheduler outlives the failed create. Not awaited:
+        // Redis may be stalled.
+        void store.delete(record.id).catch(() => undefined);
+        void queue.removeJobScheduler(record.id).catch(() => undefined);
         throw err;
       }
       logger.info({ scheduleId: record.id, cron: record.cron, timezone: record.timezone }, "schedule created");

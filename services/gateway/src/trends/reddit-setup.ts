@@ -10,12 +10,30 @@ import type { StorySource } from "../sources/story-source.ts";
 import { createTrendsService, type TrendsService } from "./trends.service.ts";
 import { UsedPostStore } from "./used-posts.ts";
 
-export interface RedditFeatures {
-  client: RedditClient;
+/** Trends, the used-post store and the schedules on one Redis connection. */
+export interface RedditOnConnection {
   trends: TrendsService;
   usedPosts: UsedPostStore;
-  source: StorySource<RedditSourceSpec>;
   schedules: ScheduleService;
+}
+
+/**
+ * The worker's side runs on the patient connection (schedule runs wait out a Redis blip); `api`
+ * runs the same objects on the API's fail-fast connection (a stalled Redis is a quick 503).
+ */
+export interface RedditFeatures extends RedditOnConnection {
+  client: RedditClient;
+  source: StorySource<RedditSourceSpec>;
+  api: RedditOnConnection;
+}
+
+/** The API's connection and the job store and queue on it. */
+export interface ApiConnection {
+  redis: Redis;
+  jobs: CreateVideoJobDeps["jobs"];
+  queue: CreateVideoJobDeps["queue"];
+  /** Redis must run a create within this many ms of sending it, or refuse it (a 503 never creates later). */
+  acceptWithinMs: number;
 }
 
 /** The queue of schedule runs, beside the video queue. */
@@ -33,6 +51,7 @@ export function createRedditFeatures({
   jobs,
   queue,
   logger,
+  api,
   media,
   now,
   sleep,
@@ -41,6 +60,8 @@ export function createRedditFeatures({
   redis: Redis;
   jobs: CreateVideoJobDeps["jobs"];
   queue: CreateVideoJobDeps["queue"];
+  /** The API's connection; without it the API shares the worker's. */
+  api?: ApiConnection;
   logger: Logger;
   /** The media library, so a schedule's `style.background` resolves like a request's. */
   media?: CreateVideoJobDeps["media"];
@@ -57,15 +78,31 @@ export function createRedditFeatures({
     ...(now ? { now } : {}),
     ...(sleep ? { sleep } : {}),
   });
-  const usedPosts = new UsedPostStore({ redis });
-  const trends = createTrendsService({ client, usedPosts, logger, ...(now ? { now } : {}) });
-  const schedules = createScheduleService({
-    connection: redis,
-    queueName: scheduleQueueName(config.QUEUE_NAME),
-    store: new ScheduleStore({ redis }),
-    jobDeps: { jobs, queue, logger, reddit: { trends, usedPosts }, media },
-    logger,
-    ...(now ? { now } : {}),
-  });
-  return { client, trends, usedPosts, source: createRedditSource({ client }), schedules };
+  const onConnection = (
+    connection: Redis,
+    jobDeps: Pick<CreateVideoJobDeps, "jobs" | "queue" | "acceptWithinMs" | "redditTimeoutMs">,
+  ): RedditOnConnection => {
+    const usedPosts = new UsedPostStore({ redis: connection });
+    const trends = createTrendsService({ client, usedPosts, logger, ...(now ? { now } : {}) });
+    const schedules = createScheduleService({
+      connection,
+      queueName: scheduleQueueName(config.QUEUE_NAME),
+      store: new ScheduleStore({ redis: connection }),
+      jobDeps: { ...jobDeps, logger, reddit: { trends, usedPosts }, media },
+      logger,
+      ...(jobDeps.acceptWithinMs === undefined ? {} : { acceptWithinMs: jobDeps.acceptWithinMs }),
+      ...(now ? { now } : {}),
+    });
+    return { trends, usedPosts, schedules };
+  };
+  const worker = onConnection(redis, { jobs, queue });
+  const apiSide = api
+    ? onConnection(api.redis, {
+        jobs: api.jobs,
+        queue: api.queue,
+        acceptWithinMs: api.acceptWithinMs,
+        redditTimeoutMs: config.REDDIT_CREATE_TIMEOUT_MS,
+      })
+    : worker;
+  return { client, ...worker, source: createRedditSource({ client }), api: apiSide };
 }

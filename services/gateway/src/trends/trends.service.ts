@@ -172,7 +172,13 @@ export function createTrendsService({
       for (const candidate of await ranked(query)) {
         if (candidate.used) continue;
         // Lost to a concurrent run (or used since the read): try the next one.
-        if (await usedPosts.claim(candidate.fullname, jobId)) return { ...candidate, used: true };
+        const claimed = await usedPosts.claim(candidate.fullname, jobId).catch((err: unknown) => {
+          // Redis may still run the claim late (a command timeout): the release goes out after it,
+          // on the same connection, so the post is not held for a job that will never exist.
+          void usedPosts.release(candidate.fullname, jobId).catch(() => undefined);
+          throw err;
+        });
+        if (claimed) return { ...candidate, used: true };
       }
       return undefined;
     },

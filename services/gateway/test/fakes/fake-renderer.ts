@@ -22,12 +22,14 @@ export interface FakeRenderer {
   url: string;
   token: string;
   /** Changed by tests between jobs. */
-  /** `unavailableRenders`: that many render calls are answered 502 first (a transient failure). */
+  /** `unavailableRenders`: that many render calls are answered 502 first (a dependency hiccup). */
+  /** `cutRenders`: that many render calls stream a little and end without a result (a transient failure of the job). */
   /** `video`: the bytes written as the MP4 (default: a few dummy bytes; a test that plays it sets a real MP4). */
   behaviour: {
     render: RenderBehaviour;
     ready: boolean;
     unavailableRenders: number;
+    cutRenders: number;
     speechDelayMs: number;
     video?: Buffer;
     /** Parts for which this returns true stream until the caller disconnects (a render in progress). */
@@ -82,6 +84,7 @@ export async function startFakeRenderer({
     render: "ok",
     ready: true,
     unavailableRenders: 0,
+    cutRenders: 0,
     speechDelayMs: 0,
     hangPart: () => false,
     failPart: () => false,
@@ -181,12 +184,18 @@ export async function startFakeRenderer({
     }
     const encoder = new TextEncoder();
     const line = (value: unknown) => encoder.encode(`${JSON.stringify(value)}\n`);
+    const cut = behaviour.cutRenders > 0;
+    if (cut) behaviour.cutRenders -= 1;
     const mode = behaviour.render;
     const spec = FORMATS[request.format];
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         controller.enqueue(line({ type: "progress", progress: 0.1 }));
         started.resolve();
+        if (cut) {
+          controller.close();
+          return;
+        }
         if (mode === "hang") return; // until cancel() below
         for (const progress of [0.4, 0.7, 1]) {
           await sleep(30);
