@@ -251,7 +251,20 @@ export async function renderJobPage(id) {
             h("p", {}, job.error.detail),
             h("p", { class: "advice" }, h("strong", {}, "What to do: "), advice(job.error)),
           )
-        : null,
+        : job.lastError && isActive(job.status)
+          ? // A running attempt after a failed one: say what went wrong before, quietly.
+            h(
+              "div",
+              { class: "alert alert-info", role: "status" },
+              h(
+                "p",
+                {},
+                "Trying again after: ",
+                job.lastError.stage ? `${STAGE_LABELS[job.lastError.stage]} failed: ` : "",
+                job.lastError.title,
+              ),
+            )
+          : null,
     );
     renderActions();
     renderMedia();
