@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Env, Hono } from "hono";
+import { STAGE_NAMES } from "../jobs/job.types.ts";
 import { STAGE_WEIGHTS } from "../pipeline/progress.ts";
-import { STAGE_NAMES } from "./video.schemas.ts";
 
 /** The dashboard's files: plain ES modules and CSS, served as they are (no build step, no CDN). */
 const PUBLIC_DIR = fileURLToPath(new URL("../../public/", import.meta.url));

@@ -2,6 +2,8 @@
  * The public /v1 contract in one import, for clients of the gateway (@video-service/api-client, the
  * CLI): the same zod schemas that validate requests and generate /openapi.json.
  */
+
+export { type JobError, type JobStatus, STAGE_NAMES, type StageName, type StageState } from "../jobs/job.types.ts";
 export type { JobEvent } from "../jobs/job-events.ts";
 export {
   createScheduleSchema,
@@ -14,13 +16,9 @@ export { trendCandidateSchema, trendsQuerySchema } from "./trends.api.ts";
 export {
   acceptedVideoSchema,
   createVideoRequestSchema,
-  type JobStatus,
   jobStatusSchema,
   listVideosQuerySchema,
   problemSchema,
-  STAGE_NAMES,
-  type StageName,
-  type StageState,
   videoJobSchema,
   videoListSchema,
 } from "./video.schemas.ts";

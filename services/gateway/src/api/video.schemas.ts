@@ -8,6 +8,7 @@ import {
   themeSchema,
   voiceSchema,
 } from "@video-service/contracts";
+import { JOB_STATUSES, type JobError, STAGE_NAMES, STAGE_STATUSES, type StageState } from "../jobs/job.types.ts";
 import { GENERATED_BACKGROUND } from "../media/media-choice.ts";
 import { SOURCE_TYPES } from "../sources/index.ts";
 import { plainText, singleLineText } from "./text.schemas.ts";
@@ -187,21 +188,19 @@ export const createVideoRequestSchema = z
   });
 export type CreateVideoRequest = z.infer<typeof createVideoRequestSchema>;
 
-export const jobStatusSchema = z.enum(["queued", "running", "succeeded", "failed", "cancelled"]);
-export type JobStatus = z.infer<typeof jobStatusSchema>;
-
-export const STAGE_NAMES = ["source", "script", "narration", "visuals", "render", "publish", "notify"] as const;
+export const jobStatusSchema = z.enum(JOB_STATUSES);
 export const stageNameSchema = z.enum(STAGE_NAMES);
-export type StageName = z.infer<typeof stageNameSchema>;
 
 export const stageStateSchema = z.object({
-  status: z.enum(["pending", "running", "succeeded", "failed", "skipped"]),
+  status: z.enum(STAGE_STATUSES),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   durationMs: z.number().nullable(),
   attempts: z.number().int(),
 });
-export type StageState = z.infer<typeof stageStateSchema>;
+// The API shows the domain's stage state and error as they are: the schemas must not drift from them.
+type SameShape<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const stageStateMatches: SameShape<z.infer<typeof stageStateSchema>, StageState> = true;
 
 export const jobErrorSchema = z
   .object({
@@ -211,7 +210,9 @@ export const jobErrorSchema = z
     retryable: z.boolean(),
   })
   .openapi("JobError");
-export type JobError = z.infer<typeof jobErrorSchema>;
+const jobErrorMatches: SameShape<z.infer<typeof jobErrorSchema>, JobError> = true;
+void stageStateMatches;
+void jobErrorMatches;
 
 const signedObjectSchema = z.object({
   key: z.string(),

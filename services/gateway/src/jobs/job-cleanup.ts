@@ -1,8 +1,8 @@
 import { storageKeys } from "@video-service/contracts";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
-import type { JobStatus } from "../api/video.schemas.ts";
 import type { WebhookSender } from "../pipeline/webhook.ts";
+import type { JobStatus } from "./job.types.ts";
 import type { JobStore } from "./job-store.ts";
 import { signOutputs } from "./job-view.ts";
 

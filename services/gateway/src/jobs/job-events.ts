@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import type { JobStatus, StageName } from "../api/video.schemas.ts";
+import type { JobStatus, StageName } from "./job.types.ts";
 
 /** What a job's SSE stream carries; published by whichever task runs the job. */
 export type JobEvent =

@@ -1,13 +1,7 @@
 import type { Redis } from "ioredis";
-import {
-  type CreateVideoRequest,
-  type JobError,
-  type JobStatus,
-  STAGE_NAMES,
-  type StageName,
-  type StageState,
-} from "../api/video.schemas.ts";
+import type { CreateVideoRequest } from "../api/video.schemas.ts";
 import type { WebhookDelivery } from "../pipeline/webhook.ts";
+import { type JobError, type JobStatus, STAGE_NAMES, type StageName, type StageState } from "./job.types.ts";
 import { parseRecord, pendingStage } from "./job-record.ts";
 import { CREATE_SCRIPT, HSET_EXISTING_SCRIPT, TRANSITION_SCRIPT } from "./job-store.scripts.ts";
 

@@ -1,7 +1,7 @@
 import { getMeter, type Meter } from "@video-service/telemetry";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
-import type { StageName, StageState } from "../api/video.schemas.ts";
+import type { StageName, StageState } from "../jobs/job.types.ts";
 import { JobStore, type TransitionOptions, type TransitionResult } from "../jobs/job-store.ts";
 
 /**

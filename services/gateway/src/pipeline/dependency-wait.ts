@@ -1,7 +1,7 @@
 import { ServiceError } from "@video-service/http-client";
 import { isStorageUnavailable } from "@video-service/object-store";
 import { backoffDelayMs } from "@video-service/retry";
-import type { JobError, StageName } from "../api/video.schemas.ts";
+import type { JobError, StageName } from "../jobs/job.types.ts";
 
 /** A dependency that could not take a call: the job was not at fault and waits for it. */
 export interface UnavailableDependency {

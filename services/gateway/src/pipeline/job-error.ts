@@ -1,7 +1,7 @@
 import { AppError } from "@video-service/errors";
 import { ServiceError } from "@video-service/http-client";
 import { ObjectNotFoundError } from "@video-service/object-store";
-import type { JobError, StageName } from "../api/video.schemas.ts";
+import type { JobError, StageName } from "../jobs/job.types.ts";
 
 /**
  * What a client is told about a failed stage: a clear title and detail, and whether retrying can

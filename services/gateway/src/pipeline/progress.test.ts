@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { STAGE_NAMES } from "../api/video.schemas.ts";
+import { STAGE_NAMES } from "../jobs/job.types.ts";
 import { progressAtStart, STAGE_WEIGHTS } from "./progress.ts";
 
 describe("stage weights", () => {

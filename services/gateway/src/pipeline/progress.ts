@@ -1,4 +1,4 @@
-import { STAGE_NAMES, type StageName } from "../api/video.schemas.ts";
+import { STAGE_NAMES, type StageName } from "../jobs/job.types.ts";
 import type { JobEvents } from "../jobs/job-events.ts";
 import type { JobStore } from "../jobs/job-store.ts";
 

@@ -1,7 +1,7 @@
 import type { Format } from "@video-service/contracts";
 import { withSpan } from "@video-service/telemetry";
 import { WaitingChildrenError } from "bullmq";
-import type { StageName, StageState } from "../api/video.schemas.ts";
+import type { StageName, StageState } from "../jobs/job.types.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
 import { createMediaLibrary } from "../media/media-library.store.ts";
