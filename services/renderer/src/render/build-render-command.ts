@@ -119,11 +119,16 @@ export function sceneChain(options: {
     case "zoom-in":
     case "zoom-out": {
       const factor = motion === "zoom-in" ? `(1+${MOTION_MARGIN}*${progress})` : `(1+${MOTION_MARGIN}*(1-${progress}))`;
+      const zoomW = `trunc(${width}*${factor}/4)*4`;
+      const zoomH = `trunc(${height}*${factor}/4)*4`;
+      // The crop window is centred by explicit per-frame expressions: crop's in_w/in_h keep the
+      // size of the chain's FIRST frame, so its default centre would depend on where the chain
+      // starts (a chunk that starts mid-zoom would crop elsewhere than the whole render).
       steps.push(
         `scale=${width}:${height}:${colour}`,
         repeat,
-        `scale=w=trunc(${width}*${factor}/4)*4:h=-2:eval=frame:flags=bilinear`,
-        `crop=w=${width}:h=${height}`,
+        `scale=w=${zoomW}:h=${zoomH}:eval=frame:flags=bilinear`,
+        `crop=w=${width}:h=${height}:x=(${zoomW}-${width})/2:y=(${zoomH}-${height})/2`,
       );
       break;
     }
@@ -243,7 +248,10 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
     video = "vbg";
   }
   if (assPath !== undefined) {
-    graph.push(`[${video}]ass=filename=${escapeFilterValue(assPath)}[vout]`);
+    // Captions are timed by frame number: xfade's output timestamps wobble by a frame inside a
+    // crossfade (FFmpeg 5.1), which would move a caption change that falls there (and differently in
+    // a chunk, whose crossfades start elsewhere in its own graph).
+    graph.push(`[${video}]settb=1/${fps},setpts=N,ass=filename=${escapeFilterValue(assPath)}[vout]`);
     video = "vout";
   }
 

@@ -48,10 +48,10 @@ describe("part and join commands", () => {
     });
     expect(command.totalFrames).toBe(90);
     expect(command.filterGraph).toMatchInlineSnapshot(`
-      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=59:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*((n+60)/119))/4)*4:h=-2:eval=frame:flags=bilinear,crop=w=1920:h=1080,setsar=1[s0];
+      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=59:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*((n+60)/119))/4)*4:h=trunc(1080*(1+0.08*((n+60)/119))/4)*4:eval=frame:flags=bilinear,crop=w=1920:h=1080:x=(trunc(1920*(1+0.08*((n+60)/119))/4)*4-1920)/2:y=(trunc(1080*(1+0.08*((n+60)/119))/4)*4-1080)/2,setsar=1[s0];
       [1:v]scale=2074:1166:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=44:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1920:h=1080:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2,setsar=1[s1];
       [s0][s1]xfade=transition=fade:duration=0.5:offset=1.5[vx];
-      [vx]settb=1/30,setpts=PTS+60,ass=filename=/w/captions.ass,setpts=PTS-STARTPTS[vout]"
+      [vx]settb=1/30,setpts=N+60,ass=filename=/w/captions.ass,setpts=PTS-STARTPTS[vout]"
     `);
     expect(command.args.join(" ")).toMatchInlineSnapshot(
       `"-hide_banner -nostdin -nostats -y -framerate 30 -i /w/s0.png -framerate 30 -i /w/s1.png -filter_complex_script /w/graph.txt -map [vout] -an -c:v libx264 -preset medium -crf 22 -maxrate 8M -bufsize 16M -pix_fmt yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 -r 30 -flags +cgop -frames:v 90 -f mpegts -muxdelay 0 -muxpreload 0 -progress pipe:1 /w/chunk.ts"`,

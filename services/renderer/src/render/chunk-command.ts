@@ -115,9 +115,10 @@ export function buildVideoPartCommand(options: BuildVideoPartOptions): RenderCom
   graph.push(...transitions.graph);
   let video = transitions.output;
   if (assPath !== undefined) {
-    // Whole frames in a 1/fps time base, so the shift is exact (setpts truncates fractions).
+    // Timed by frame number on the whole timeline, exactly as a whole render times them (xfade's
+    // own timestamps wobble inside a crossfade).
     graph.push(
-      `[${video}]settb=1/${fps},setpts=PTS+${frames.start},ass=filename=${escapeFilterValue(assPath)},setpts=PTS-STARTPTS[vout]`,
+      `[${video}]settb=1/${fps},setpts=N+${frames.start},ass=filename=${escapeFilterValue(assPath)},setpts=PTS-STARTPTS[vout]`,
     );
     video = "vout";
   }
