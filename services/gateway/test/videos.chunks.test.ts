@@ -2,12 +2,15 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { RenderJoinRequest } from "@video-service/contracts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { progressAtStart, STAGE_WEIGHTS } from "../src/pipeline/progress.ts";
 import { chunkCount } from "../src/pipeline/stages/render-chunks.stage.ts";
 import { type Harness, startHarness, textStory } from "./harness.ts";
+import { readSseEvents } from "./sse.ts";
 
 interface JobBody {
   id: string;
   status: string;
+  stage: string | null;
   error?: { stage: string | null; title: string; detail: string; retryable: boolean };
   stages: Record<string, { status: string; attempts: number }>;
 }
@@ -27,6 +30,8 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
   beforeEach(() => {
     h.renderer.behaviour.hangPart = () => false;
     h.renderer.behaviour.failPart = () => false;
+    h.renderer.behaviour.partProgress = () => [];
+    h.renderer.behaviour.holdPart = () => Promise.resolve();
     h.renderer.partCalls.length = 0;
     h.renderer.joins.length = 0;
   });
@@ -64,6 +69,44 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
     );
     // The parts were temp objects: gone once the job succeeded.
     expect(await tempParts(id)).toEqual([]);
+  });
+
+  it("the job's render progress moves with its parts (GET and SSE), then reaches 1", async () => {
+    const release = Promise.withResolvers<void>();
+    // Every video chunk reports a quarter, then half of its frames, and waits; the audio finishes.
+    h.renderer.behaviour.partProgress = (part) => (part.type === "video" ? [0.25, 0.5] : []);
+    h.renderer.behaviour.holdPart = (part) => (part.type === "video" ? release.promise : Promise.resolve());
+    const id = await create(3, "Progress while chunking");
+    const stream = h.call("GET", `/v1/videos/${id}/events`).then(readSseEvents);
+    const renderStart = progressAtStart("render");
+    const renderWeight = STAGE_WEIGHTS.render;
+    // Three chunks half done and the audio done: about half of the render stage, not its start.
+    await expect
+      .poll(
+        async () => {
+          const job = (await (await h.call("GET", `/v1/videos/${id}`)).json()) as JobBody & { progress: number };
+          return job.stage === "render" && job.progress > renderStart + 0.4 * renderWeight;
+        },
+        { timeout: 60_000, interval: 50 },
+      )
+      .toBe(true);
+    await expect.poll(() => h.renderer.partCalls.length, { timeout: 30_000 }).toBe(4);
+    const held = (await (await h.call("GET", `/v1/videos/${id}`)).json()) as JobBody & { progress: number };
+    expect(held.status).toBe("running");
+    expect(held.progress).toBeLessThan(renderStart + 0.6 * renderWeight);
+    release.resolve();
+    const job = await h.waitForStatus<JobBody & { progress: number }>(id, ["succeeded", "failed"], 100_000);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.progress).toBe(1);
+    // The SSE stream carried the render's progress as the parts reported it, moving forward only.
+    const progress = (await stream)
+      .filter((event) => event.event === "progress")
+      .map((event) => JSON.parse(event.data) as { progress: number; stage: string | null })
+      .filter((event) => event.stage === "render")
+      .map((event) => event.progress);
+    const whileParts = progress.filter((value) => value > renderStart && value < renderStart + 0.9 * renderWeight);
+    expect(new Set(whileParts).size).toBeGreaterThanOrEqual(2);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
   });
 
   it("a short without render.chunks renders in one piece", async () => {
@@ -109,6 +152,8 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
     expect(h.renderer.partCalls).toHaveLength(5);
 
     h.renderer.behaviour.failPart = () => false;
+    h.renderer.behaviour.partProgress = () => [];
+    h.renderer.behaviour.holdPart = () => Promise.resolve();
     h.renderer.partCalls.length = 0;
     expect((await h.call("POST", `/v1/videos/${id}/retry`)).status).toBe(202);
     const retried = await h.waitForStatus<JobBody>(id, ["succeeded", "failed"], 100_000);

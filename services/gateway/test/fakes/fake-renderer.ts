@@ -34,6 +34,10 @@ export interface FakeRenderer {
     hangPart: (part: RenderPart) => boolean;
     /** Parts for which this returns true are answered with a 500 problem. */
     failPart: (part: RenderPart) => boolean;
+    /** Progress a part streams after its first event (before it hangs or finishes). */
+    partProgress: (part: RenderPart) => number[];
+    /** A part finishes once this resolves (default at once). */
+    holdPart: (part: RenderPart) => Promise<void>;
   };
   calls: { speech: number; render: number };
   /** Every speech request, as received. */
@@ -85,6 +89,8 @@ export async function startFakeRenderer({
     speechDelayMs: 0,
     hangPart: () => false,
     failPart: () => false,
+    partProgress: () => [],
+    holdPart: () => Promise.resolve(),
   };
   const calls = { speech: 0, render: 0 };
   const speechRequests: SpeechRequest[] = [];
@@ -247,7 +253,12 @@ export async function startFakeRenderer({
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         controller.enqueue(ndjson({ type: "progress", progress: 0 }));
+        for (const progress of behaviour.partProgress(part)) {
+          await sleep(10);
+          controller.enqueue(ndjson({ type: "progress", progress }));
+        }
         if (hang) return;
+        await behaviour.holdPart(part);
         await sleep(30);
         await store.put(request.outputKey, DUMMY_MP4);
         const seconds = part.type === "audio" ? 10 : part.frames.count / 30;

@@ -52,6 +52,14 @@ export function chunkCount(options: { videoSeconds: number; policy: ChunkPolicy;
 /** A chunk shorter than this is not worth an encode of its own. */
 const MIN_CHUNK_SECONDS = 2;
 
+/** The audio part's share of the parts' work, against the video's frames (it renders in seconds). */
+const AUDIO_PART_WEIGHT = 0.05;
+/** The parts' share of the render stage; the join (stream copy) is the rest. */
+const PARTS_SHARE = 0.95;
+
+/** The render stage's fraction when the parts are `partsFraction` done (0..1, weighted by frames). */
+export const renderFractionOfParts = (partsFraction: number): number => PARTS_SHARE * partsFraction;
+
 /** One part of a chunked render, as a chunk job carries it. */
 export interface RenderPartJob {
   videoId: string;
@@ -73,12 +81,15 @@ export interface RenderFlow {
   waitForParts(): Promise<boolean>;
   /** Why parts of this attempt failed for good (after their own retries). */
   partFailures(): Promise<string[]>;
+  /** Records the parts' weights and which are done, so the chunk workers can report progress. */
+  planProgress(parts: readonly { name: string; weight: number; done: boolean }[]): Promise<void>;
 }
 
 export interface ChunkLayout {
   ranges: FrameRange[];
   timelineKey: string;
-  parts: { name: string; key: string; part: RenderPart }[];
+  /** `weight`: the part's share of the work (a chunk's frames; the audio a fraction of the video's). */
+  parts: { name: string; key: string; part: RenderPart; weight: number }[];
 }
 
 /**
@@ -105,11 +116,12 @@ export function chunkLayout(jobId: string, timeline: RenderRequestInput, chunks:
     ranges,
     timelineKey: `${base}timeline.json`,
     parts: [
-      { name: "audio", key: `${base}audio.m4a`, part: { type: "audio" } },
+      { name: "audio", key: `${base}audio.m4a`, part: { type: "audio" }, weight: AUDIO_PART_WEIGHT * totalFrames },
       ...ranges.map((frames, index) => ({
         name: `chunk-${index}`,
         key: `${base}video-${frames.start}-${frames.count}.ts`,
         part: { type: "video" as const, frames },
+        weight: frames.count,
       })),
     ],
   };
@@ -139,13 +151,25 @@ export async function renderInChunks(options: {
     return layout.parts.filter((_, index) => present[index] === undefined);
   };
   let missing = await missingParts();
-  options.onProgress((layout.parts.length - missing.length) / (layout.parts.length + 1));
+  const totalWeight = layout.parts.reduce((sum, part) => sum + part.weight, 0);
+  const doneWeight = layout.parts.filter((part) => !missing.includes(part)).reduce((sum, p) => sum + p.weight, 0);
+  options.onProgress(renderFractionOfParts(doneWeight / totalWeight));
   if (missing.length > 0) {
     signal.throwIfAborted();
     if ((await store.head(layout.timelineKey)) === undefined) {
       await store.put(layout.timelineKey, JSON.stringify(timeline), { contentType: "application/json" });
     }
-    await flow.addParts(missing.map((part) => ({ videoId: jobId, run, timelineKey: layout.timelineKey, ...part })));
+    await flow.planProgress(
+      layout.parts.map((part) => ({ name: part.name, weight: part.weight, done: !missing.includes(part) })),
+    );
+    await flow.addParts(
+      missing.map(({ weight: _weight, ...part }) => ({
+        videoId: jobId,
+        run,
+        timelineKey: layout.timelineKey,
+        ...part,
+      })),
+    );
     if (await flow.waitForParts()) throw new WaitingChildrenError();
     // Every child has finished (the parent was already resumed once): what is still missing failed.
     missing = await missingParts();
@@ -167,6 +191,11 @@ export async function renderInChunks(options: {
         .slice(1)
         .map((part, index) => ({ key: part.key, frames: layout.ranges[index] as FrameRange })),
     },
-    { signal, timeoutMs: options.timeoutMs },
+    {
+      signal,
+      timeoutMs: options.timeoutMs,
+      onProgress: (fraction) =>
+        options.onProgress(renderFractionOfParts(1) + (1 - renderFractionOfParts(1)) * fraction),
+    },
   );
 }
