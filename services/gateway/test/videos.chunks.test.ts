@@ -181,18 +181,18 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
 });
 
 describe("chunkCount: when chunking pays", () => {
-  const policy = { chunks: "auto" as const, capacity: 8, minVideoSeconds: 240, chunkSeconds: 60 };
+  const policy = { chunks: "auto" as const, minVideoSeconds: 240, chunkSeconds: 60 };
   it("auto: one piece for short videos or a single render slot, else one chunk a minute up to capacity", () => {
-    expect(chunkCount({ videoSeconds: 60, policy })).toBe(1);
-    expect(chunkCount({ videoSeconds: 600, policy: { ...policy, capacity: 1 } })).toBe(1);
-    expect(chunkCount({ videoSeconds: 300, policy })).toBe(5);
-    expect(chunkCount({ videoSeconds: 900, policy })).toBe(8);
-    expect(chunkCount({ videoSeconds: 900, policy: { ...policy, capacity: 4 } })).toBe(4);
+    expect(chunkCount({ videoSeconds: 60, policy, capacity: 8 })).toBe(1);
+    expect(chunkCount({ videoSeconds: 600, policy, capacity: 1 })).toBe(1);
+    expect(chunkCount({ videoSeconds: 300, policy, capacity: 8 })).toBe(5);
+    expect(chunkCount({ videoSeconds: 900, policy, capacity: 8 })).toBe(8);
+    expect(chunkCount({ videoSeconds: 900, policy, capacity: 4 })).toBe(4);
   });
   it("the configuration and the job override it", () => {
-    expect(chunkCount({ videoSeconds: 60, policy: { ...policy, chunks: 3 } })).toBe(3);
-    expect(chunkCount({ videoSeconds: 900, policy: { ...policy, chunks: 1 } })).toBe(1);
-    expect(chunkCount({ videoSeconds: 900, policy, requested: 2 })).toBe(2);
-    expect(chunkCount({ videoSeconds: 30, policy, requested: 4 })).toBe(4);
+    expect(chunkCount({ videoSeconds: 60, policy: { ...policy, chunks: 3 }, capacity: 8 })).toBe(3);
+    expect(chunkCount({ videoSeconds: 900, policy: { ...policy, chunks: 1 }, capacity: 8 })).toBe(1);
+    expect(chunkCount({ videoSeconds: 900, policy, capacity: 8, requested: 2 })).toBe(2);
+    expect(chunkCount({ videoSeconds: 30, policy, capacity: 8, requested: 4 })).toBe(4);
   });
 });

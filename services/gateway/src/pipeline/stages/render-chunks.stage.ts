@@ -13,6 +13,7 @@ import {
 import type { ObjectStore } from "@video-service/object-store";
 import { WaitingChildrenError } from "bullmq";
 import type { RenderDone, RendererClient } from "../pipeline.types.ts";
+import type { RenderCapacity } from "./render-capacity.ts";
 
 /**
  * Chunked rendering, the gateway's half (docs/chunked-rendering.md). The render stage of a long
@@ -24,12 +25,12 @@ import type { RenderDone, RendererClient } from "../pipeline.types.ts";
  * re-renders only the parts whose objects are missing.
  */
 
-/** When to chunk: the configuration (RENDER_* variables). */
+/** When to chunk: the configuration (RENDER_* variables) and the render capacity. */
 export interface ChunkPolicy {
   /** "auto", or a fixed number of chunks for every video (1 = never). */
   chunks: "auto" | number;
-  /** Render slots across every renderer task. */
-  capacity: number;
+  /** Render slots across every renderer task: RENDER_CAPACITY, or discovered (render-capacity.ts). */
+  capacity: RenderCapacity;
   /** auto: shorter videos render in one piece. */
   minVideoSeconds: number;
   /** auto: about this much video per chunk. */
@@ -38,15 +39,34 @@ export interface ChunkPolicy {
 
 /**
  * How many chunks a video gets: the job's own choice, else the configured number, else (auto) one
- * per `chunkSeconds` of video up to the renderer capacity — and 1 (one piece) for videos under
+ * per `chunkSeconds` of video up to the render capacity — and 1 (one piece) for videos under
  * `minVideoSeconds` or with a single render slot, where chunking cannot pay.
  */
-export function chunkCount(options: { videoSeconds: number; policy: ChunkPolicy; requested?: number | undefined }) {
-  const { videoSeconds, policy, requested } = options;
+export function chunkCount(options: {
+  videoSeconds: number;
+  policy: Omit<ChunkPolicy, "capacity">;
+  capacity: number;
+  requested?: number | undefined;
+}) {
+  const { videoSeconds, policy, capacity, requested } = options;
   if (requested !== undefined) return requested;
   if (policy.chunks !== "auto") return policy.chunks;
-  if (policy.capacity < 2 || videoSeconds < policy.minVideoSeconds) return 1;
-  return Math.max(1, Math.min(policy.capacity, Math.ceil(videoSeconds / policy.chunkSeconds)));
+  if (capacity < 2 || videoSeconds < policy.minVideoSeconds) return 1;
+  return Math.max(1, Math.min(capacity, Math.ceil(videoSeconds / policy.chunkSeconds)));
+}
+
+/** chunkCount, asking for the render capacity only when the answer depends on it. */
+export async function chooseChunkCount(options: {
+  videoSeconds: number;
+  policy: ChunkPolicy;
+  requested?: number | undefined;
+  signal?: AbortSignal;
+}): Promise<number> {
+  const { videoSeconds, policy, requested } = options;
+  const dependsOnCapacity =
+    requested === undefined && policy.chunks === "auto" && videoSeconds >= policy.minVideoSeconds;
+  const capacity = dependsOnCapacity ? await policy.capacity.current(options.signal) : 1;
+  return chunkCount({ videoSeconds, policy, capacity, requested });
 }
 
 /** A chunk shorter than this is not worth an encode of its own. */
