@@ -7,6 +7,7 @@ import { z } from "zod";
 import { jobCatalog } from "./jobs/catalog.ts";
 import type { JobEvents } from "./jobs/job-events.ts";
 import { isTerminal, type JobStore } from "./jobs/job-store.ts";
+import { abortedByDrain, drainWorker, handBackJob } from "./jobs/worker-drain.ts";
 import type { RendererClient } from "./pipeline/pipeline.types.ts";
 import { createProgressTracker } from "./pipeline/progress.ts";
 import { RENDER_TIMEOUT_MS } from "./pipeline/stages/render.stage.ts";
@@ -116,9 +117,15 @@ export interface ChunkWorkerDeps {
   renderer: RendererClient;
   logger: Logger;
   stalledJobs?: Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount">;
+  /** At close, how long a running part may finish before it is aborted and handed back (default 5 s). */
+  drainGraceMs?: number;
 }
 
 export interface ChunkWorker {
+  /**
+   * Stops taking parts; a running part may finish within the drain grace, then it is aborted (the
+   * renderer kills its FFmpeg) and handed back to the queue without spending an attempt.
+   */
   close(): Promise<void>;
 }
 
@@ -138,7 +145,7 @@ export async function createChunkWorker(deps: ChunkWorkerDeps): Promise<ChunkWor
     }
   });
 
-  const processPart = async (bullJob: Job<RenderPartJob>): Promise<string> => {
+  const processPart = async (bullJob: Job<RenderPartJob>, token?: string): Promise<string> => {
     const part = renderPartJobSchema.parse(bullJob.data);
     const record = await jobs.get(part.videoId);
     if (!record || record.run !== part.run || isTerminal(record.status)) return "skipped";
@@ -171,6 +178,11 @@ export async function createChunkWorker(deps: ChunkWorkerDeps): Promise<ChunkWor
       logger.info({ jobId: part.videoId, part: part.name, seconds: done.elapsedSeconds }, "render part done");
       return "rendered";
     } catch (err) {
+      // Not the part's fault: back to the queue for another worker, no attempt spent.
+      if (abortedByDrain(controller.signal)) {
+        logger.info({ jobId: part.videoId, part: part.name }, "handing the running part back to the queue");
+        return handBackJob(bullJob, token, "chunk worker shutting down");
+      }
       if (controller.signal.aborted && (await jobs.get(part.videoId))?.status === "cancelled") return "cancelled";
       logger.warn(
         { jobId: part.videoId, part: part.name, err, attempt: bullJob.attemptsMade + 1 },
@@ -194,7 +206,13 @@ export async function createChunkWorker(deps: ChunkWorkerDeps): Promise<ChunkWor
 
   return {
     async close() {
-      await worker.close();
+      await drainWorker({
+        worker,
+        graceMs: deps.drainGraceMs ?? 5000,
+        abortRunning: (reason) => {
+          for (const controllers of running.values()) for (const controller of controllers) controller.abort(reason);
+        },
+      });
       await unsubscribeCancel();
       await connection.quit().catch(() => connection.disconnect());
     },

@@ -203,6 +203,7 @@ export async function createGatewayServices({
       store,
       renderer,
       logger,
+      drainGraceMs: config.WORKER_DRAIN_GRACE_MS,
     });
     if (reddit) {
       scheduleWorker = createScheduleWorker({
