@@ -143,7 +143,7 @@ export function sceneChain(options: {
  * still. Dim scales luma toward black and chroma toward grey (what darkening the RGB does); blur
  * runs at a quarter of the size, where it is 16× cheaper and looks the same on a background.
  */
-function backgroundChain(options: {
+export function backgroundChain(options: {
   input: number;
   kind: "video" | "image";
   frames: number;
@@ -153,8 +153,10 @@ function backgroundChain(options: {
   dim: number;
   blur: number;
   output: string;
+  /** Frames of the (video) input to drop first: a chunk seeks to a keyframe before its first frame. */
+  skipFrames?: number;
 }): string {
-  const { input, kind, frames, fps, width, height, dim, blur, output } = options;
+  const { input, kind, frames, fps, width, height, dim, blur, output, skipFrames = 0 } = options;
   const looks: string[] = [];
   if (blur > 0) {
     const sigma = formatSeconds(Math.max(0.5, blur / 4));
@@ -172,7 +174,15 @@ function backgroundChain(options: {
     kind === "video"
       ? // Timestamps from frame numbers: FFmpeg 5.1 restarts them when a seeked input loops (the
         // clip is constant 30 fps, normalised at upload), which would make overlay drop frames.
-        [`setpts=N/(${fps}*TB)`, `trim=end_frame=${frames}`, "format=yuv420p", ...looks]
+        skipFrames > 0
+        ? [
+            `setpts=N/(${fps}*TB)`,
+            `trim=start_frame=${skipFrames}:end_frame=${skipFrames + frames}`,
+            "setpts=PTS-STARTPTS",
+            "format=yuv420p",
+            ...looks,
+          ]
+        : [`setpts=N/(${fps}*TB)`, `trim=end_frame=${frames}`, "format=yuv420p", ...looks]
       : [
           `scale=${width}:${height}:out_color_matrix=bt709:out_range=tv`,
           "format=yuv420p",
@@ -219,6 +229,7 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
       : undefined;
   if (background?.kind === "video") {
     // One input, decoded once: seek to the segment (the clip has a keyframe every second), loop if short.
+    // (A chunk starts at its own frame of this sequence: backgroundClipFrame in chunk-command.ts.)
     args.push(["-ss", formatSeconds(background.startSeconds)], ["-stream_loop", "-1"], ["-i", background.path]);
   } else if (background) {
     args.push(["-framerate", String(fps)], ["-i", background.path]);

@@ -106,18 +106,15 @@ export async function renderVideo({
     ...(media.music ? { music: media.music } : {}),
     ...(media.background ? { background: media.background } : {}),
   });
-  // Chunk parts do not draw a library background yet (it would have to be seeked and looped per
-  // chunk exactly as the whole render does): such videos render in one piece.
-  const chunks =
-    chunkPolicy && timeline.background === undefined
-      ? await chooseChunkCount({
-          videoSeconds:
-            timelineFrames(renderRequestSchema.parse(timeline), FORMATS[format].fps).totalFrames / FORMATS[format].fps,
-          policy: chunkPolicy,
-          requested: request.render?.chunks,
-          signal,
-        })
-      : 1;
+  const chunks = chunkPolicy
+    ? await chooseChunkCount({
+        videoSeconds:
+          timelineFrames(renderRequestSchema.parse(timeline), FORMATS[format].fps).totalFrames / FORMATS[format].fps,
+        policy: chunkPolicy,
+        requested: request.render?.chunks,
+        signal,
+      })
+    : 1;
   const layout = chunks > 1 && flow ? chunkLayout(jobId, timeline, chunks) : undefined;
   const done =
     layout && flow && layout.ranges.length > 1
