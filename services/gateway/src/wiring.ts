@@ -54,8 +54,6 @@ export interface GatewayOverrides {
   reddit?: false | { now?: () => number; sleep?: (ms: number, signal?: AbortSignal) => Promise<void> };
   /** Builds the YouTube publisher; by default the configured one (undefined without credentials). */
   youtube?: (context: { store: ObjectStore; redis: Redis; jobs: JobStore }) => YoutubePublisher | undefined;
-  /** How the render capacity is discovered (tests: a resolver stub, short TTL). */
-  renderCapacity?: { resolve?: Resolver; ttlMs?: number };
   /** HTTP options that are not configuration (SSE heartbeat, readiness timeout, the shutdown signal). */
   app?: Pick<AppDeps, "shutdownSignal" | "sseHeartbeatMs" | "readinessTimeoutMs">;
 }
@@ -235,10 +233,7 @@ export async function createGatewayServices({
       reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
       taskProtection,
       chunks,
-      chunkPolicy: chunkPolicyFromConfig(
-        config,
-        discoveredCapacity({ rendererUrl: config.RENDERER_URL, logger, ...overrides.renderCapacity }),
-      ),
+      chunkPolicy: chunkPolicyFromConfig(config, discoveredCapacity({ rendererUrl: config.RENDERER_URL, logger })),
     });
   }
 
