@@ -2,6 +2,7 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { RenderJoinRequest } from "@video-service/contracts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createMediaLibrary } from "../src/media/media-library.store.ts";
 import { progressAtStart, STAGE_WEIGHTS } from "../src/pipeline/progress.ts";
 import { chunkCount } from "../src/pipeline/stages/render-chunks.stage.ts";
 import { type Harness, startHarness, textStory } from "./harness.ts";
@@ -107,6 +108,37 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
     const whileParts = progress.filter((value) => value > renderStart && value < renderStart + 0.9 * renderWeight);
     expect(new Set(whileParts).size).toBeGreaterThanOrEqual(2);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it("a video over a library background video renders in chunks too, each part with the background", async () => {
+    const key = "media/background-video/waves/v1/portrait.mp4";
+    await h.store.put(key, Buffer.alloc(64, 1));
+    await createMediaLibrary(h.store).save({
+      kind: "background-video",
+      name: "waves",
+      credit: "CC BY 4.0, Test Films",
+      durationSeconds: 120,
+      uploadBytes: 64,
+      sizeBytes: 64,
+      version: "v1",
+      createdAt: new Date().toISOString(),
+      files: [{ variant: "portrait", key, bytes: 64 }],
+      source: { formatName: "mov,mp4,m4a,3gp,3g2,mj2", codec: "h264", width: 160, height: 96 },
+    });
+    const renders = h.renderer.calls.render;
+    const response = await h.call("POST", "/v1/videos", {
+      ...textStory("Chunks over waves"),
+      style: { background: "waves" },
+      render: { chunks: 3 },
+    });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    const job = await h.waitForStatus<JobBody>(id, ["succeeded", "failed"], 100_000);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(h.renderer.calls.render).toBe(renders);
+    expect(h.renderer.partCalls.filter((call) => call.startsWith("video:"))).toHaveLength(3);
+    expect(h.renderer.lastPart?.background).toMatchObject({ kind: "video", key });
+    expect(h.renderer.joins).toHaveLength(1);
   });
 
   it("a short without render.chunks renders in one piece", async () => {

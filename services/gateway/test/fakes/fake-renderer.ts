@@ -4,6 +4,7 @@ import {
   INTERNAL_TOKEN_HEADER,
   type MediaInfo,
   type RenderPart,
+  type RenderPartRequest,
   type RenderRequest,
   renderJoinRequestSchema,
   renderPartRequestSchema,
@@ -48,6 +49,8 @@ export interface FakeRenderer {
   lastRender: RenderRequest | undefined;
   /** Every part request, as "audio" or "video:<start>+<count>", in arrival order. */
   partCalls: string[];
+  /** The last part request, as the real contract parsed it. */
+  lastPart: RenderPartRequest | undefined;
   /** Part streams whose caller went away before the end. */
   readonly partDisconnects: number;
   joins: unknown[];
@@ -242,6 +245,7 @@ export async function startFakeRenderer({
   app.post("/v1/renders/parts", async (c) => {
     const request = renderPartRequestSchema.parse(await c.req.json());
     const { part } = request;
+    fake.lastPart = request;
     partCalls.push(part.type === "audio" ? "audio" : `video:${part.frames.start}+${part.frames.count}`);
     if (behaviour.failPart(part)) {
       return c.json(problem(500, "FFmpeg failed", "ffmpeg exited with code 1"), 500, {
@@ -298,6 +302,7 @@ export async function startFakeRenderer({
     speechRequests,
     voices,
     lastRender: undefined,
+    lastPart: undefined,
     partCalls,
     get partDisconnects() {
       return partDisconnects;
