@@ -4,11 +4,15 @@ import type { ObjectStore } from "@video-service/object-store";
 import { type Job, Queue, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { jobCatalog } from "./jobs/catalog.ts";
 import type { JobEvents } from "./jobs/job-events.ts";
 import { isTerminal, type JobStore } from "./jobs/job-store.ts";
+import { abortedByDrain, drainWorker, handBackJob } from "./jobs/worker-drain.ts";
 import type { RendererClient } from "./pipeline/pipeline.types.ts";
+import { createProgressTracker } from "./pipeline/progress.ts";
 import { RENDER_TIMEOUT_MS } from "./pipeline/stages/render.stage.ts";
-import type { RenderFlow, RenderPartJob } from "./pipeline/stages/render-chunks.stage.ts";
+import { type RenderFlow, type RenderPartJob, renderFractionOfParts } from "./pipeline/stages/render-chunks.stage.ts";
+import { createRenderPartsProgress, type RenderPartsProgress } from "./pipeline/stages/render-parts-progress.ts";
 
 /** The queue of chunk jobs beside a video queue. */
 export const chunkQueueName = (videoQueueName: string): string => `${videoQueueName}-chunks`;
@@ -28,6 +32,8 @@ export interface ChunkQueue {
   /** Attempts per part (a failed part is retried alone) and the first backoff. */
   attempts: number;
   backoffMs: number;
+  /** Where the parts' progress is combined (the chunk workers report, the video job plans). */
+  progress: RenderPartsProgress;
 }
 
 export function createChunkQueue(options: {
@@ -40,6 +46,7 @@ export function createChunkQueue(options: {
     queue: new Queue<RenderPartJob>(chunkQueueName(options.videoQueueName), { connection: options.connection }),
     attempts: options.attempts,
     backoffMs: options.backoffMs,
+    progress: createRenderPartsProgress({ redis: options.connection }),
   };
 }
 
@@ -81,6 +88,10 @@ export function createRenderFlow(bullJob: Job, token: string | undefined, chunks
       if (token === undefined) throw new Error("the video job has no lock token");
       return bullJob.moveToWaitingChildren(token);
     },
+    async planProgress(parts) {
+      const { videoId, run } = jobCatalog.renderVideo.schema.parse(bullJob.data);
+      await chunks.progress.plan(videoId, run, parts);
+    },
     async partFailures() {
       const failures = await bullJob.getIgnoredChildrenFailures();
       return Object.entries(failures)
@@ -106,9 +117,15 @@ export interface ChunkWorkerDeps {
   renderer: RendererClient;
   logger: Logger;
   stalledJobs?: Pick<WorkerOptions, "lockDuration" | "stalledInterval" | "maxStalledCount">;
+  /** At close, how long a running part may finish before it is aborted and handed back (default 5 s). */
+  drainGraceMs?: number;
 }
 
 export interface ChunkWorker {
+  /**
+   * Stops taking parts; a running part may finish within the drain grace, then it is aborted (the
+   * renderer kills its FFmpeg) and handed back to the queue without spending an attempt.
+   */
   close(): Promise<void>;
 }
 
@@ -120,6 +137,7 @@ export interface ChunkWorker {
  */
 export async function createChunkWorker(deps: ChunkWorkerDeps): Promise<ChunkWorker> {
   const { jobs, store, logger } = deps;
+  const partsProgress = createRenderPartsProgress({ redis: deps.redis });
   const running = new Map<string, Set<AbortController>>();
   const unsubscribeCancel = await deps.events.onCancel((id) => {
     for (const controller of running.get(id) ?? []) {
@@ -127,7 +145,7 @@ export async function createChunkWorker(deps: ChunkWorkerDeps): Promise<ChunkWor
     }
   });
 
-  const processPart = async (bullJob: Job<RenderPartJob>): Promise<string> => {
+  const processPart = async (bullJob: Job<RenderPartJob>, token?: string): Promise<string> => {
     const part = renderPartJobSchema.parse(bullJob.data);
     const record = await jobs.get(part.videoId);
     if (!record || record.run !== part.run || isTerminal(record.status)) return "skipped";
@@ -137,14 +155,34 @@ export async function createChunkWorker(deps: ChunkWorkerDeps): Promise<ChunkWor
     const mine = running.get(part.videoId) ?? new Set<AbortController>();
     mine.add(controller);
     running.set(part.videoId, mine);
+    // The job's render progress moves with its parts (combined across every chunk worker).
+    const progress = createProgressTracker({ id: part.videoId, jobs, events: deps.events });
+    let reports = Promise.resolve();
+    const report = (fraction: number) => {
+      reports = reports
+        .then(async () => {
+          const combined = await partsProgress.report(part.videoId, part.run, part.name, fraction);
+          if (combined && !controller.signal.aborted)
+            progress.report("render", renderFractionOfParts(combined.fraction));
+        })
+        .catch((err: unknown) => logger.warn({ jobId: part.videoId, err }, "could not record a part's progress"));
+    };
     try {
       const done = await deps.renderer.renderPart(
         { ...timeline, outputKey: part.key, part: part.part },
-        { signal: controller.signal, timeoutMs: RENDER_TIMEOUT_MS[timeline.format] },
+        { signal: controller.signal, timeoutMs: RENDER_TIMEOUT_MS[timeline.format], onProgress: report },
       );
+      report(1);
+      await reports;
+      await progress.flush();
       logger.info({ jobId: part.videoId, part: part.name, seconds: done.elapsedSeconds }, "render part done");
       return "rendered";
     } catch (err) {
+      // Not the part's fault: back to the queue for another worker, no attempt spent.
+      if (abortedByDrain(controller.signal)) {
+        logger.info({ jobId: part.videoId, part: part.name }, "handing the running part back to the queue");
+        return handBackJob(bullJob, token, "chunk worker shutting down");
+      }
       if (controller.signal.aborted && (await jobs.get(part.videoId))?.status === "cancelled") return "cancelled";
       logger.warn(
         { jobId: part.videoId, part: part.name, err, attempt: bullJob.attemptsMade + 1 },
@@ -168,7 +206,13 @@ export async function createChunkWorker(deps: ChunkWorkerDeps): Promise<ChunkWor
 
   return {
     async close() {
-      await worker.close();
+      await drainWorker({
+        worker,
+        graceMs: deps.drainGraceMs ?? 5000,
+        abortRunning: (reason) => {
+          for (const controllers of running.values()) for (const controller of controllers) controller.abort(reason);
+        },
+      });
       await unsubscribeCancel();
       await connection.quit().catch(() => connection.disconnect());
     },

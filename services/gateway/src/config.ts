@@ -120,8 +120,8 @@ export const gatewayConfigSchema = z
     // forces that many chunks for every video (1 = never chunk). A job's render.chunks wins.
     RENDER_CHUNKS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(64)]).default("auto"),
     // Render slots across all renderer tasks (tasks × RENDER_CONCURRENCY): chunks run side by side
-    // only with more than one. 1 = auto never chunks.
-    RENDER_CAPACITY: env.int(1, 1),
+    // only with more than one. Unset: discovered (RENDERER_URL's addresses, each task's /readyz).
+    RENDER_CAPACITY: z.coerce.number().int().min(1).optional(),
     // auto: videos shorter than this render in one piece (every short does).
     RENDER_CHUNK_MIN_VIDEO_SECONDS: env.int(240, 1),
     // auto: about this much video per chunk (N = ceil(length / this), at most RENDER_CAPACITY).

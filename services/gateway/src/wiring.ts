@@ -16,6 +16,7 @@ import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
 import { createMediaLibrary } from "./media/media-library.store.ts";
 import { createJobMetrics, MeteredJobStore, observeQueue } from "./metrics/job-metrics.ts";
 import type { YoutubePublisher } from "./pipeline/pipeline.types.ts";
+import { discoveredCapacity, fixedCapacity, type RenderCapacity } from "./pipeline/stages/render-capacity.ts";
 import type { ChunkPolicy } from "./pipeline/stages/render-chunks.stage.ts";
 import { createWebhookSender, type WebhookSettings, webhookQueueName } from "./pipeline/webhook.ts";
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
@@ -25,11 +26,15 @@ import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 import { createWorker, type VideoWorker } from "./worker.ts";
 import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
-/** The RENDER_* variables as the render stage's chunking policy. */
-export function chunkPolicyFromConfig(config: GatewayConfig): ChunkPolicy {
+/**
+ * The RENDER_* variables as the render stage's chunking policy. The capacity is RENDER_CAPACITY
+ * when set, else `discovered` (the renderer tasks behind RENDERER_URL), else 1.
+ */
+export function chunkPolicyFromConfig(config: GatewayConfig, discovered?: RenderCapacity): ChunkPolicy {
   return {
     chunks: config.RENDER_CHUNKS,
-    capacity: config.RENDER_CAPACITY,
+    capacity:
+      config.RENDER_CAPACITY !== undefined ? fixedCapacity(config.RENDER_CAPACITY) : (discovered ?? fixedCapacity(1)),
     minVideoSeconds: config.RENDER_CHUNK_MIN_VIDEO_SECONDS,
     chunkSeconds: config.RENDER_CHUNK_SECONDS,
   };
@@ -200,6 +205,7 @@ export async function createGatewayServices({
       store,
       renderer,
       logger,
+      drainGraceMs: config.WORKER_DRAIN_GRACE_MS,
     });
     if (reddit) {
       scheduleWorker = createScheduleWorker({
@@ -231,7 +237,7 @@ export async function createGatewayServices({
       reconcileIntervalMs: config.RECONCILE_INTERVAL_MS,
       taskProtection,
       chunks,
-      chunkPolicy: chunkPolicyFromConfig(config),
+      chunkPolicy: chunkPolicyFromConfig(config, discoveredCapacity({ rendererUrl: config.RENDERER_URL, logger })),
     });
   }
 

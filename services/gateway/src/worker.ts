@@ -9,6 +9,7 @@ import type { StageName, StageState } from "./jobs/job.types.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
 import { createJobReconciler } from "./jobs/job-reconciler.ts";
 import { isTerminal, type JobRecord, type TransitionOptions } from "./jobs/job-store.ts";
+import { abortedByDrain, drainWorker, handBackJob } from "./jobs/worker-drain.ts";
 import { DeferredError } from "./pipeline/deferred-error.ts";
 import {
   type DependencyWaitPolicy,
@@ -88,8 +89,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       // Not the job's fault: back to the queue without spending an attempt.
       await jobs.transition({ id: record.id, from: ["running"], to: "queued" });
       await events.publish(record.id, { type: "status", status: "queued" });
-      await bullJob.moveToDelayed(Date.now(), token);
-      throw new DelayedError("worker shutting down");
+      return handBackJob(bullJob, token, "worker shutting down");
     }
     if (cause instanceof DeferredError) {
       // Not a failure either (the daily YouTube upload budget is spent): wait for the next window.
@@ -236,8 +236,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       }
       if (!current) return;
       // Aborted by the shutdown: whatever the stage threw, the job goes back to the queue.
-      const reason: unknown = signal.reason;
-      await finishFailed(current, signal.aborted && reason instanceof DrainingError ? reason : err, bullJob, token);
+      await finishFailed(current, abortedByDrain(signal) ? signal.reason : err, bullJob, token);
     }
   };
 
@@ -358,20 +357,18 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       // Deliveries stop at once (the attempts in flight finish): what is waiting, or queued by the
       // video jobs still finishing here, stays in the queue for the next worker.
       const deliveriesClosed = webhookDelivery.close();
-      const closed = worker.close();
       // A running stage may finish within the grace (the job then parks at the next stage boundary);
       // a long one (a render) is aborted and its job handed back for another worker to resume.
-      const finished = await Promise.race([
-        closed.then(() => true),
-        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), deps.drainGraceMs ?? 5000).unref()),
-      ]);
-      if (!finished) {
-        for (const [id, controller] of running) {
-          logger.info({ jobId: id }, "handing the running job back to the queue");
-          controller.abort(new DrainingError("the worker is shutting down; the job resumes on another worker"));
-        }
-      }
-      await closed;
+      await drainWorker({
+        worker,
+        graceMs: deps.drainGraceMs ?? 5000,
+        abortRunning: (reason) => {
+          for (const [id, controller] of running) {
+            logger.info({ jobId: id }, "handing the running job back to the queue");
+            controller.abort(reason);
+          }
+        },
+      });
       await deliveriesClosed;
       await reconciler.close();
       await unsubscribeCancel();

@@ -80,6 +80,7 @@ export async function startHarness({
   logger = silentLogger(),
   redisAppendonly = false,
   realRenderer,
+  realImagegen,
 }: {
   env?: Record<string, string>;
   runWorker?: boolean;
@@ -95,6 +96,8 @@ export async function startHarness({
    * gateway then talks to it instead of the fake renderer.
    */
   realRenderer?: (options: { store: ObjectStore; token: string }) => Promise<{ url: string; close(): Promise<void> }>;
+  /** Starts a real imagegen on the harness's store (real PNG cards, for a real renderer); used instead of the fake. */
+  realImagegen?: (options: { store: ObjectStore; token: string }) => Promise<{ url: string; close(): Promise<void> }>;
   /** Builds a YouTube publisher around the harness's store and Redis (publishing is off without it). */
   youtube?: GatewayOverrides["youtube"];
 } = {}): Promise<Harness> {
@@ -138,7 +141,12 @@ export async function startHarness({
   const renderer = await startFakeRenderer({ store, token: INTERNAL_TOKEN });
   const imagegen = await startFakeImagegen({ store, token: INTERNAL_TOKEN });
   const real = realRenderer ? await realRenderer({ store, token: INTERNAL_TOKEN }) : undefined;
-  const config: GatewayConfig = { ...parsed, IMAGEGEN_URL: imagegen.url, RENDERER_URL: real?.url ?? renderer.url };
+  const realCards = realImagegen ? await realImagegen({ store, token: INTERNAL_TOKEN }) : undefined;
+  const config: GatewayConfig = {
+    ...parsed,
+    IMAGEGEN_URL: realCards?.url ?? imagegen.url,
+    RENDERER_URL: real?.url ?? renderer.url,
+  };
   const shutdown = new AbortController();
   const overrides: GatewayOverrides = {
     store,
@@ -233,6 +241,7 @@ export async function startHarness({
       await step("fake Reddit", async () => fakeReddit?.close());
       await step("fake renderer", () => renderer.close());
       await step("real renderer", async () => real?.close());
+      await step("real imagegen", async () => realCards?.close());
       await step("fake imagegen", () => imagegen.close());
       await testRedis.stop();
       await rm(storageDir, { recursive: true, force: true });

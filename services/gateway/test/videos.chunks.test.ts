@@ -2,12 +2,16 @@ import { readdir } from "node:fs/promises";
 import path from "node:path";
 import type { RenderJoinRequest } from "@video-service/contracts";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createMediaLibrary } from "../src/media/media-library.store.ts";
+import { progressAtStart, STAGE_WEIGHTS } from "../src/pipeline/progress.ts";
 import { chunkCount } from "../src/pipeline/stages/render-chunks.stage.ts";
 import { type Harness, startHarness, textStory } from "./harness.ts";
+import { readSseEvents } from "./sse.ts";
 
 interface JobBody {
   id: string;
   status: string;
+  stage: string | null;
   error?: { stage: string | null; title: string; detail: string; retryable: boolean };
   stages: Record<string, { status: string; attempts: number }>;
 }
@@ -27,6 +31,8 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
   beforeEach(() => {
     h.renderer.behaviour.hangPart = () => false;
     h.renderer.behaviour.failPart = () => false;
+    h.renderer.behaviour.partProgress = () => [];
+    h.renderer.behaviour.holdPart = () => Promise.resolve();
     h.renderer.partCalls.length = 0;
     h.renderer.joins.length = 0;
   });
@@ -64,6 +70,75 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
     );
     // The parts were temp objects: gone once the job succeeded.
     expect(await tempParts(id)).toEqual([]);
+  });
+
+  it("the job's render progress moves with its parts (GET and SSE), then reaches 1", async () => {
+    const release = Promise.withResolvers<void>();
+    // Every video chunk reports a quarter, then half of its frames, and waits; the audio finishes.
+    h.renderer.behaviour.partProgress = (part) => (part.type === "video" ? [0.25, 0.5] : []);
+    h.renderer.behaviour.holdPart = (part) => (part.type === "video" ? release.promise : Promise.resolve());
+    const id = await create(3, "Progress while chunking");
+    const stream = h.call("GET", `/v1/videos/${id}/events`).then(readSseEvents);
+    const renderStart = progressAtStart("render");
+    const renderWeight = STAGE_WEIGHTS.render;
+    // Three chunks half done and the audio done: about half of the render stage, not its start.
+    await expect
+      .poll(
+        async () => {
+          const job = (await (await h.call("GET", `/v1/videos/${id}`)).json()) as JobBody & { progress: number };
+          return job.stage === "render" && job.progress > renderStart + 0.4 * renderWeight;
+        },
+        { timeout: 60_000, interval: 50 },
+      )
+      .toBe(true);
+    await expect.poll(() => h.renderer.partCalls.length, { timeout: 30_000 }).toBe(4);
+    const held = (await (await h.call("GET", `/v1/videos/${id}`)).json()) as JobBody & { progress: number };
+    expect(held.status).toBe("running");
+    expect(held.progress).toBeLessThan(renderStart + 0.6 * renderWeight);
+    release.resolve();
+    const job = await h.waitForStatus<JobBody & { progress: number }>(id, ["succeeded", "failed"], 100_000);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(job.progress).toBe(1);
+    // The SSE stream carried the render's progress as the parts reported it, moving forward only.
+    const progress = (await stream)
+      .filter((event) => event.event === "progress")
+      .map((event) => JSON.parse(event.data) as { progress: number; stage: string | null })
+      .filter((event) => event.stage === "render")
+      .map((event) => event.progress);
+    const whileParts = progress.filter((value) => value > renderStart && value < renderStart + 0.9 * renderWeight);
+    expect(new Set(whileParts).size).toBeGreaterThanOrEqual(2);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it("a video over a library background video renders in chunks too, each part with the background", async () => {
+    const key = "media/background-video/waves/v1/portrait.mp4";
+    await h.store.put(key, Buffer.alloc(64, 1));
+    await createMediaLibrary(h.store).save({
+      kind: "background-video",
+      name: "waves",
+      credit: "CC BY 4.0, Test Films",
+      durationSeconds: 120,
+      uploadBytes: 64,
+      sizeBytes: 64,
+      version: "v1",
+      createdAt: new Date().toISOString(),
+      files: [{ variant: "portrait", key, bytes: 64 }],
+      source: { formatName: "mov,mp4,m4a,3gp,3g2,mj2", codec: "h264", width: 160, height: 96 },
+    });
+    const renders = h.renderer.calls.render;
+    const response = await h.call("POST", "/v1/videos", {
+      ...textStory("Chunks over waves"),
+      style: { background: "waves" },
+      render: { chunks: 3 },
+    });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+    const job = await h.waitForStatus<JobBody>(id, ["succeeded", "failed"], 100_000);
+    expect(job.status, JSON.stringify(job.error)).toBe("succeeded");
+    expect(h.renderer.calls.render).toBe(renders);
+    expect(h.renderer.partCalls.filter((call) => call.startsWith("video:"))).toHaveLength(3);
+    expect(h.renderer.lastPart?.background).toMatchObject({ kind: "video", key });
+    expect(h.renderer.joins).toHaveLength(1);
   });
 
   it("a short without render.chunks renders in one piece", async () => {
@@ -109,6 +184,8 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
     expect(h.renderer.partCalls).toHaveLength(5);
 
     h.renderer.behaviour.failPart = () => false;
+    h.renderer.behaviour.partProgress = () => [];
+    h.renderer.behaviour.holdPart = () => Promise.resolve();
     h.renderer.partCalls.length = 0;
     expect((await h.call("POST", `/v1/videos/${id}/retry`)).status).toBe(202);
     const retried = await h.waitForStatus<JobBody>(id, ["succeeded", "failed"], 100_000);
@@ -136,18 +213,18 @@ describe("chunked rendering (BullMQ flow: the video job waits for its part jobs)
 });
 
 describe("chunkCount: when chunking pays", () => {
-  const policy = { chunks: "auto" as const, capacity: 8, minVideoSeconds: 240, chunkSeconds: 60 };
+  const policy = { chunks: "auto" as const, minVideoSeconds: 240, chunkSeconds: 60 };
   it("auto: one piece for short videos or a single render slot, else one chunk a minute up to capacity", () => {
-    expect(chunkCount({ videoSeconds: 60, policy })).toBe(1);
-    expect(chunkCount({ videoSeconds: 600, policy: { ...policy, capacity: 1 } })).toBe(1);
-    expect(chunkCount({ videoSeconds: 300, policy })).toBe(5);
-    expect(chunkCount({ videoSeconds: 900, policy })).toBe(8);
-    expect(chunkCount({ videoSeconds: 900, policy: { ...policy, capacity: 4 } })).toBe(4);
+    expect(chunkCount({ videoSeconds: 60, policy, capacity: 8 })).toBe(1);
+    expect(chunkCount({ videoSeconds: 600, policy, capacity: 1 })).toBe(1);
+    expect(chunkCount({ videoSeconds: 300, policy, capacity: 8 })).toBe(5);
+    expect(chunkCount({ videoSeconds: 900, policy, capacity: 8 })).toBe(8);
+    expect(chunkCount({ videoSeconds: 900, policy, capacity: 4 })).toBe(4);
   });
   it("the configuration and the job override it", () => {
-    expect(chunkCount({ videoSeconds: 60, policy: { ...policy, chunks: 3 } })).toBe(3);
-    expect(chunkCount({ videoSeconds: 900, policy: { ...policy, chunks: 1 } })).toBe(1);
-    expect(chunkCount({ videoSeconds: 900, policy, requested: 2 })).toBe(2);
-    expect(chunkCount({ videoSeconds: 30, policy, requested: 4 })).toBe(4);
+    expect(chunkCount({ videoSeconds: 60, policy: { ...policy, chunks: 3 }, capacity: 8 })).toBe(3);
+    expect(chunkCount({ videoSeconds: 900, policy: { ...policy, chunks: 1 }, capacity: 8 })).toBe(1);
+    expect(chunkCount({ videoSeconds: 900, policy, capacity: 8, requested: 2 })).toBe(2);
+    expect(chunkCount({ videoSeconds: 30, policy, capacity: 8, requested: 4 })).toBe(4);
   });
 });

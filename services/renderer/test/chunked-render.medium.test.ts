@@ -23,6 +23,14 @@ import { probe } from "../src/ffmpeg/probe.ts";
 import type { TtsEngine } from "../src/speech/tts.ts";
 import { encodeWav } from "../src/speech/wav.ts";
 import { AUTH, makeStill, ndjsonLines, TINY_FORMATS, topLevelBoxes } from "./support/fixtures.ts";
+import {
+  ffprobeStreams,
+  firstPacketFlags,
+  grayFrames,
+  mean,
+  meanAbsDiff,
+  perFramePsnrY,
+} from "./support/frame-compare.ts";
 
 const execFileAsync = promisify(execFile);
 const FPS = 30;
@@ -187,6 +195,57 @@ describe("chunked render equals the whole render (real ffmpeg)", () => {
     }
   });
 
+  it("a library background video continues across joins, looping where the whole render loops", async () => {
+    const { width, height } = TINY_FORMATS.standard;
+    // A normalised library clip (canvas size, 30 fps, a keyframe a second, no audio) of 3.5 s (105
+    // frames): the 4.7 s video starts 1 s into it (a whole second, as the gateway chooses), so the
+    // clip loops at the video's frame 75, inside the second chunk (which starts mid-GOP of the
+    // clip), and the third chunk starts in the clip's second pass.
+    const clip = "media/background-video/moving/v1/landscape.mp4";
+    await mkdir(path.dirname(store.localPath(clip) as string), { recursive: true });
+    await execFileAsync("ffmpeg", [
+      ...["-hide_banner", "-y", "-f", "lavfi", "-i", `testsrc2=s=${width}x${height}:r=30:d=3.5`],
+      ...["-c:v", "libx264", "-preset", "ultrafast", "-g", "30", "-pix_fmt", "yuv420p", "-an"],
+      store.localPath(clip) as string,
+    ]);
+    // Cards: transparent but for a panel, so the background shows around it.
+    for (const [name, colour] of [
+      ["card-a", "orange"],
+      ["card-b", "navy"],
+    ] as const) {
+      await execFileAsync("ffmpeg", [
+        ...["-hide_banner", "-y", "-f", "lavfi", "-i"],
+        `color=c=black@0.0:s=${width}x${height},format=rgba,drawbox=x=80:y=40:w=160:h=90:color=${colour}@1:t=fill`,
+        ...["-frames:v", "1", store.localPath(`images/temp/jobc/${name}.png`) as string],
+      ]);
+    }
+    const request: RenderRequestInput = {
+      format: "standard",
+      outputKey: "videos/standard/unused.mp4",
+      scenes: [
+        { imageKey: "images/temp/jobc/card-a.png", duration: 1.8, motion: "zoom-in" },
+        { imageKey: "images/temp/jobc/card-b.png", duration: 1.4, motion: "none" },
+        { imageKey: "images/temp/jobc/card-a.png", duration: 1.8, motion: "pan-right" },
+        { imageKey: "images/temp/jobc/card-b.png", duration: 1.2, motion: "zoom-out" },
+      ],
+      transitionSeconds: 0.5,
+      background: { kind: "video", key: clip, startSeconds: 1, dim: 0.3 },
+    };
+    const result = await renderBothWays(request, "background", 3);
+    expect(result.totalFrames).toBe(141);
+    expect(await countVideoFrames(result.chunked)).toBe(141);
+    expect((result.ranges[1] as FrameRange).start).toBeLessThan(75);
+    expect((result.ranges[2] as FrameRange).start).toBeGreaterThan(75);
+    const psnr = await perFramePsnrY(result.chunked, result.whole);
+    expect(psnr).toHaveLength(141);
+    expect(Math.min(...psnr), `per-frame PSNR-Y: ${psnr.map((value) => value.toFixed(1)).join(" ")}`).toBeGreaterThan(
+      38,
+    );
+    // The background really moves in both (a frozen or restarted background would also differ).
+    const frames = await grayFrames(result.chunked);
+    expect(meanAbsDiff(frames[10] as Buffer, frames[11] as Buffer)).toBeGreaterThan(0.5);
+  });
+
   it("audio stays in sync: clicks land on one-frame flashes in the chunked video", async () => {
     // Cuts (no crossfade): black, then a two-frame white flash starting at frames 20, 65, 110, 150
     // (a one-frame scene between cuts loses its length in FFmpeg 5.1's concat filter, chunked or not).
@@ -287,83 +346,6 @@ function clickTrack(times: readonly number[], seconds: number): Buffer {
     for (let index = 0; index < rate * 0.005; index++) samples[first + index] = index % 2 === 0 ? 30_000 : -30_000;
   }
   return encodeWav({ samples, sampleRate: rate });
-}
-
-async function ffprobeStreams(file: string): Promise<{ codec_type: string; codec_name: string }[]> {
-  const { stdout } = await execFileAsync("ffprobe", ["-v", "error", "-show_streams", "-of", "json", file]);
-  return (JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[] }).streams;
-}
-
-async function firstPacketFlags(file: string): Promise<string> {
-  const { stdout } = await execFileAsync("ffprobe", [
-    "-v",
-    "error",
-    "-select_streams",
-    "v:0",
-    "-show_entries",
-    "packet=flags",
-    "-read_intervals",
-    "%+#1",
-    "-of",
-    "csv=p=0",
-    file,
-  ]);
-  return stdout.trim();
-}
-
-/** PSNR of the luma plane, frame by frame (identical frames count as 100 dB). */
-async function perFramePsnrY(file: string, reference: string): Promise<number[]> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), "psnr-"));
-  try {
-    const statsFile = path.join(dir, "psnr.log");
-    await execFileAsync("ffmpeg", [
-      "-hide_banner",
-      "-nostdin",
-      "-i",
-      file,
-      "-i",
-      reference,
-      "-lavfi",
-      `[0:v][1:v]psnr=stats_file=${statsFile}`,
-      "-f",
-      "null",
-      "-",
-    ]);
-    const { readFile } = await import("node:fs/promises");
-    const text = await readFile(statsFile, "utf8");
-    return text
-      .trim()
-      .split("\n")
-      .map((line) => {
-        const value = line.match(/psnr_y:(\S+)/)?.[1] ?? "0";
-        return value === "inf" ? 100 : Number(value);
-      });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/** Every frame as 64×36 8-bit gray pixels. */
-async function grayFrames(file: string): Promise<Buffer[]> {
-  const { stdout } = await execFileAsync(
-    "ffmpeg",
-    ["-hide_banner", "-nostdin", "-i", file, "-vf", "scale=64:36", "-pix_fmt", "gray", "-f", "rawvideo", "-"],
-    { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 },
-  );
-  const size = 64 * 36;
-  return Array.from({ length: stdout.length / size }, (_, index) => stdout.subarray(index * size, (index + 1) * size));
-}
-
-function mean(frame: Buffer): number {
-  let sum = 0;
-  for (const value of frame) sum += value;
-  return sum / frame.length;
-}
-
-function meanAbsDiff(a: Buffer, b: Buffer): number {
-  let sum = 0;
-  for (let index = 0; index < a.length; index++) sum += Math.abs((a[index] as number) - (b[index] as number));
-  return sum / a.length;
 }
 
 /** Onsets of the clicks in a file's audio, seconds: first sample above half the peak after ≥ 0.2 s of quiet. */

@@ -48,10 +48,13 @@ export interface RendererClient {
   /** One part of a chunked render (a video chunk or the whole audio). */
   renderPart(
     request: RenderPartRequestInput,
-    options?: { signal?: AbortSignal; timeoutMs?: number },
+    options?: { signal?: AbortSignal; onProgress?: (progress: number) => void; timeoutMs?: number },
   ): Promise<RenderDone>;
   /** The parts of a chunked render joined into the final MP4. */
-  joinParts(request: RenderJoinRequest, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<RenderDone>;
+  joinParts(
+    request: RenderJoinRequest,
+    options?: { signal?: AbortSignal; onProgress?: (progress: number) => void; timeoutMs?: number },
+  ): Promise<RenderDone>;
   ready(options?: { signal?: AbortSignal }): Promise<unknown>;
   voices(options?: { signal?: AbortSignal }): Promise<VoiceList>;
 }

@@ -4,6 +4,7 @@ import {
   INTERNAL_TOKEN_HEADER,
   type MediaInfo,
   type RenderPart,
+  type RenderPartRequest,
   type RenderRequest,
   renderJoinRequestSchema,
   renderPartRequestSchema,
@@ -36,6 +37,10 @@ export interface FakeRenderer {
     hangPart: (part: RenderPart) => boolean;
     /** Parts for which this returns true are answered with a 500 problem. */
     failPart: (part: RenderPart) => boolean;
+    /** Progress a part streams after its first event (before it hangs or finishes). */
+    partProgress: (part: RenderPart) => number[];
+    /** A part finishes once this resolves (default at once). */
+    holdPart: (part: RenderPart) => Promise<void>;
   };
   calls: { speech: number; render: number };
   /** Every speech request, as received. */
@@ -46,6 +51,8 @@ export interface FakeRenderer {
   lastRender: RenderRequest | undefined;
   /** Every part request, as "audio" or "video:<start>+<count>", in arrival order. */
   partCalls: string[];
+  /** The last part request, as the real contract parsed it. */
+  lastPart: RenderPartRequest | undefined;
   /** Part streams whose caller went away before the end. */
   readonly partDisconnects: number;
   joins: unknown[];
@@ -88,6 +95,8 @@ export async function startFakeRenderer({
     speechDelayMs: 0,
     hangPart: () => false,
     failPart: () => false,
+    partProgress: () => [],
+    holdPart: () => Promise.resolve(),
   };
   const calls = { speech: 0, render: 0 };
   const speechRequests: SpeechRequest[] = [];
@@ -245,6 +254,7 @@ export async function startFakeRenderer({
   app.post("/v1/renders/parts", async (c) => {
     const request = renderPartRequestSchema.parse(await c.req.json());
     const { part } = request;
+    fake.lastPart = request;
     partCalls.push(part.type === "audio" ? "audio" : `video:${part.frames.start}+${part.frames.count}`);
     if (behaviour.failPart(part)) {
       return c.json(problem(500, "FFmpeg failed", "ffmpeg exited with code 1"), 500, {
@@ -256,7 +266,12 @@ export async function startFakeRenderer({
     const body = new ReadableStream<Uint8Array>({
       async start(controller) {
         controller.enqueue(ndjson({ type: "progress", progress: 0 }));
+        for (const progress of behaviour.partProgress(part)) {
+          await sleep(10);
+          controller.enqueue(ndjson({ type: "progress", progress }));
+        }
         if (hang) return;
+        await behaviour.holdPart(part);
         await sleep(30);
         await store.put(request.outputKey, DUMMY_MP4);
         const seconds = part.type === "audio" ? 10 : part.frames.count / 30;
@@ -296,6 +311,7 @@ export async function startFakeRenderer({
     speechRequests,
     voices,
     lastRender: undefined,
+    lastPart: undefined,
     partCalls,
     get partDisconnects() {
       return partDisconnects;

@@ -43,12 +43,12 @@ describe("buildRenderCommand: golden commands per format", () => {
       `"-hide_banner -nostdin -nostats -y -framerate 30 -i /scratch/render-x/s0.png -framerate 30 -i /scratch/render-x/s1.png -framerate 30 -i /scratch/render-x/s2.png -i /scratch/render-x/n0.wav -i /scratch/render-x/n1.wav -stream_loop -1 -i /scratch/render-x/music.mp3 -filter_complex_script /scratch/render-x/graph.txt -map [vout] -map [aout] -c:v libx264 -preset faster -crf 23 -maxrate 8M -bufsize 16M -pix_fmt yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 -r 30 -c:a aac -b:a 128k -ar 48000 -ac 2 -frames:v 285 -t 9.5 -movflags +faststart -progress pipe:1 /scratch/render-x/output.mp4"`,
     );
     expect(command.filterGraph).toMatchInlineSnapshot(`
-      "[0:v]scale=1080:1920:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1080*(1+0.08*(n/119))/4)*4:h=-2:eval=frame:flags=bilinear,crop=w=1080:h=1920,setsar=1[s0];
+      "[0:v]scale=1080:1920:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1080*(1+0.08*(n/119))/4)*4:h=trunc(1920*(1+0.08*(n/119))/4)*4:eval=frame:flags=bilinear,crop=w=1080:h=1920:x=(trunc(1080*(1+0.08*(n/119))/4)*4-1080)/2:y=(trunc(1920*(1+0.08*(n/119))/4)*4-1920)/2,setsar=1[s0];
       [1:v]scale=1166:2074:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1080:h=1920:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2,setsar=1[s1];
       [2:v]scale=1080:1920:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=89:size=1:start=0,setpts=N/FRAME_RATE/TB,setsar=1[s2];
       [s0][s1]xfade=transition=fade:duration=0.5:offset=3.5[x1];
       [x1][s2]xfade=transition=fade:duration=0.5:offset=6.5[vx];
-      [vx]ass=filename=/scratch/render-x/captions.ass[vout];
+      [vx]settb=1/30,setpts=N,ass=filename=/scratch/render-x/captions.ass[vout];
       [3:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=200:all=1[n0];
       [4:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=4100:all=1[n1];
       [n0][n1]amix=inputs=2:duration=longest:normalize=0,apad=whole_dur=9.5,atrim=end=9.5[speech];
@@ -66,12 +66,12 @@ describe("buildRenderCommand: golden commands per format", () => {
       `"-hide_banner -nostdin -nostats -y -framerate 30 -i /scratch/render-x/s0.png -framerate 30 -i /scratch/render-x/s1.png -framerate 30 -i /scratch/render-x/s2.png -i /scratch/render-x/n0.wav -i /scratch/render-x/n1.wav -stream_loop -1 -i /scratch/render-x/music.mp3 -filter_complex_script /scratch/render-x/graph.txt -map [vout] -map [aout] -c:v libx264 -preset medium -crf 22 -maxrate 8M -bufsize 16M -pix_fmt yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 -r 30 -c:a aac -b:a 192k -ar 48000 -ac 2 -frames:v 285 -t 9.5 -movflags +faststart -progress pipe:1 /scratch/render-x/output.mp4"`,
     );
     expect(command.filterGraph).toMatchInlineSnapshot(`
-      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/4)*4:h=-2:eval=frame:flags=bilinear,crop=w=1920:h=1080,setsar=1[s0];
+      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/4)*4:h=trunc(1080*(1+0.08*(n/119))/4)*4:eval=frame:flags=bilinear,crop=w=1920:h=1080:x=(trunc(1920*(1+0.08*(n/119))/4)*4-1920)/2:y=(trunc(1080*(1+0.08*(n/119))/4)*4-1080)/2,setsar=1[s0];
       [1:v]scale=2074:1166:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1920:h=1080:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2,setsar=1[s1];
       [2:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=89:size=1:start=0,setpts=N/FRAME_RATE/TB,setsar=1[s2];
       [s0][s1]xfade=transition=fade:duration=0.5:offset=3.5[x1];
       [x1][s2]xfade=transition=fade:duration=0.5:offset=6.5[vx];
-      [vx]ass=filename=/scratch/render-x/captions.ass[vout];
+      [vx]settb=1/30,setpts=N,ass=filename=/scratch/render-x/captions.ass[vout];
       [3:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=200:all=1[n0];
       [4:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=4100:all=1[n1];
       [n0][n1]amix=inputs=2:duration=longest:normalize=0,apad=whole_dur=9.5,atrim=end=9.5[speech];
@@ -89,12 +89,12 @@ describe("buildRenderCommand: golden commands per format", () => {
       `"-hide_banner -nostdin -nostats -y -framerate 30 -i /scratch/render-x/s0.png -framerate 30 -i /scratch/render-x/s1.png -framerate 30 -i /scratch/render-x/s2.png -i /scratch/render-x/n0.wav -i /scratch/render-x/n1.wav -stream_loop -1 -i /scratch/render-x/music.mp3 -filter_complex_script /scratch/render-x/graph.txt -map [vout] -map [aout] -c:v libx264 -preset slow -crf 20 -maxrate 8M -bufsize 16M -pix_fmt yuv420p -color_range tv -colorspace bt709 -color_primaries bt709 -color_trc bt709 -r 30 -c:a aac -b:a 256k -ar 48000 -ac 2 -frames:v 285 -t 9.5 -movflags +faststart -progress pipe:1 /scratch/render-x/output.mp4"`,
     );
     expect(command.filterGraph).toMatchInlineSnapshot(`
-      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/4)*4:h=-2:eval=frame:flags=bilinear,crop=w=1920:h=1080,setsar=1[s0];
+      "[0:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=119:size=1:start=0,setpts=N/FRAME_RATE/TB,scale=w=trunc(1920*(1+0.08*(n/119))/4)*4:h=trunc(1080*(1+0.08*(n/119))/4)*4:eval=frame:flags=bilinear,crop=w=1920:h=1080:x=(trunc(1920*(1+0.08*(n/119))/4)*4-1920)/2:y=(trunc(1080*(1+0.08*(n/119))/4)*4-1080)/2,setsar=1[s0];
       [1:v]scale=2074:1166:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=104:size=1:start=0,setpts=N/FRAME_RATE/TB,crop=w=1920:h=1080:x=(in_w-out_w)*(1-(n/104)):y=(in_h-out_h)/2,setsar=1[s1];
       [2:v]scale=1920:1080:out_color_matrix=bt709:out_range=tv,format=yuv420p,loop=loop=89:size=1:start=0,setpts=N/FRAME_RATE/TB,setsar=1[s2];
       [s0][s1]xfade=transition=fade:duration=0.5:offset=3.5[x1];
       [x1][s2]xfade=transition=fade:duration=0.5:offset=6.5[vx];
-      [vx]ass=filename=/scratch/render-x/captions.ass[vout];
+      [vx]settb=1/30,setpts=N,ass=filename=/scratch/render-x/captions.ass[vout];
       [3:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=200:all=1[n0];
       [4:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=delays=4100:all=1[n1];
       [n0][n1]amix=inputs=2:duration=longest:normalize=0,apad=whole_dur=9.5,atrim=end=9.5[speech];
@@ -191,7 +191,7 @@ describe("buildRenderCommand: policy", () => {
     const base = options("short");
     const withHostilePath = buildRenderCommand({ ...base, assPath: "/tmp/it's a:b,c;d[e]\\f/captions.ass" });
     expect(withHostilePath.filterGraph).toContain(
-      "[vx]ass=filename=/tmp/it\\\\\\'s a\\\\:b\\,c\\;d\\[e\\]\\\\\\\\f/captions.ass[vout]",
+      "[vx]settb=1/30,setpts=N,ass=filename=/tmp/it\\\\\\'s a\\\\:b\\,c\\;d\\[e\\]\\\\\\\\f/captions.ass[vout]",
     );
     const without = buildRenderCommand({ ...base, assPath: undefined });
     expect(without.filterGraph).not.toContain("ass=");
@@ -227,7 +227,7 @@ describe("buildRenderCommand: a library background", () => {
     // Input 6: after three stills, two narration clips and the music.
     expect(command.filterGraph).toContain("[6:v]setpts=N/(30*TB),trim=end_frame=285,format=yuv420p,setsar=1[bg]");
     expect(command.filterGraph).toContain("[bg][vx]overlay=x=0:y=0:format=yuv420:eof_action=pass[vbg]");
-    expect(command.filterGraph).toContain("[vbg]ass=");
+    expect(command.filterGraph).toContain("[vbg]settb=1/30,setpts=N,ass=");
     expect(command.filterGraph.match(/format=yuva420p/g)).toHaveLength(3);
   });
 

@@ -119,11 +119,16 @@ export function sceneChain(options: {
     case "zoom-in":
     case "zoom-out": {
       const factor = motion === "zoom-in" ? `(1+${MOTION_MARGIN}*${progress})` : `(1+${MOTION_MARGIN}*(1-${progress}))`;
+      const zoomW = `trunc(${width}*${factor}/4)*4`;
+      const zoomH = `trunc(${height}*${factor}/4)*4`;
+      // The crop window is centred by explicit per-frame expressions: crop's in_w/in_h keep the
+      // size of the chain's FIRST frame, so its default centre would depend on where the chain
+      // starts (a chunk that starts mid-zoom would crop elsewhere than the whole render).
       steps.push(
         `scale=${width}:${height}:${colour}`,
         repeat,
-        `scale=w=trunc(${width}*${factor}/4)*4:h=-2:eval=frame:flags=bilinear`,
-        `crop=w=${width}:h=${height}`,
+        `scale=w=${zoomW}:h=${zoomH}:eval=frame:flags=bilinear`,
+        `crop=w=${width}:h=${height}:x=(${zoomW}-${width})/2:y=(${zoomH}-${height})/2`,
       );
       break;
     }
@@ -138,7 +143,7 @@ export function sceneChain(options: {
  * still. Dim scales luma toward black and chroma toward grey (what darkening the RGB does); blur
  * runs at a quarter of the size, where it is 16× cheaper and looks the same on a background.
  */
-function backgroundChain(options: {
+export function backgroundChain(options: {
   input: number;
   kind: "video" | "image";
   frames: number;
@@ -148,8 +153,10 @@ function backgroundChain(options: {
   dim: number;
   blur: number;
   output: string;
+  /** Frames of the (video) input to drop first: a chunk seeks to a keyframe before its first frame. */
+  skipFrames?: number;
 }): string {
-  const { input, kind, frames, fps, width, height, dim, blur, output } = options;
+  const { input, kind, frames, fps, width, height, dim, blur, output, skipFrames = 0 } = options;
   const looks: string[] = [];
   if (blur > 0) {
     const sigma = formatSeconds(Math.max(0.5, blur / 4));
@@ -167,7 +174,15 @@ function backgroundChain(options: {
     kind === "video"
       ? // Timestamps from frame numbers: FFmpeg 5.1 restarts them when a seeked input loops (the
         // clip is constant 30 fps, normalised at upload), which would make overlay drop frames.
-        [`setpts=N/(${fps}*TB)`, `trim=end_frame=${frames}`, "format=yuv420p", ...looks]
+        skipFrames > 0
+        ? [
+            `setpts=N/(${fps}*TB)`,
+            `trim=start_frame=${skipFrames}:end_frame=${skipFrames + frames}`,
+            "setpts=PTS-STARTPTS",
+            "format=yuv420p",
+            ...looks,
+          ]
+        : [`setpts=N/(${fps}*TB)`, `trim=end_frame=${frames}`, "format=yuv420p", ...looks]
       : [
           `scale=${width}:${height}:out_color_matrix=bt709:out_range=tv`,
           "format=yuv420p",
@@ -214,6 +229,7 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
       : undefined;
   if (background?.kind === "video") {
     // One input, decoded once: seek to the segment (the clip has a keyframe every second), loop if short.
+    // (A chunk starts at its own frame of this sequence: backgroundClipFrame in chunk-command.ts.)
     args.push(["-ss", formatSeconds(background.startSeconds)], ["-stream_loop", "-1"], ["-i", background.path]);
   } else if (background) {
     args.push(["-framerate", String(fps)], ["-i", background.path]);
@@ -243,7 +259,10 @@ export function buildRenderCommand(options: BuildRenderCommandOptions): RenderCo
     video = "vbg";
   }
   if (assPath !== undefined) {
-    graph.push(`[${video}]ass=filename=${escapeFilterValue(assPath)}[vout]`);
+    // Captions are timed by frame number: xfade's output timestamps wobble by a frame inside a
+    // crossfade (FFmpeg 5.1), which would move a caption change that falls there (and differently in
+    // a chunk, whose crossfades start elsewhere in its own graph).
+    graph.push(`[${video}]settb=1/${fps},setpts=N,ass=filename=${escapeFilterValue(assPath)}[vout]`);
     video = "vout";
   }
 

@@ -11,6 +11,7 @@ import { escapeFilterValue, formatSeconds } from "../ffmpeg/escape.ts";
 import {
   audioEncoderArgs,
   audioGraph,
+  backgroundChain,
   type RenderCommand,
   type RenderInputs,
   sceneChain,
@@ -65,6 +66,26 @@ export function chunkScenes(request: RenderRequest, fps: number, range: FrameRan
   return scenes;
 }
 
+/**
+ * The clip frame a background video shows at `timelineFrame`. A whole render seeks the clip to
+ * `startSeconds` (the first frame at or after it: FFmpeg's accurate seek) and the demuxer loops it
+ * from its first frame when it ends, so the sequence is clip frames s0, s0+1, …, last, 0, 1, …
+ * (FFmpeg 5.1 drops the first frames of the clip's second pass when the input was seeked past the
+ * clip's middle; the gateway never asks for that: it starts past 0 only in a clip longer than the
+ * video, which then never loops.)
+ */
+export function backgroundClipFrame(options: {
+  startSeconds: number;
+  timelineFrame: number;
+  clipFrames: number;
+  fps: number;
+}): number {
+  const { startSeconds, timelineFrame, clipFrames, fps } = options;
+  // The same seconds the whole render passes to -ss, then its first frame (a hair under it for float noise).
+  const first = Math.ceil(Number(formatSeconds(startSeconds)) * fps - 1e-6);
+  return (first + timelineFrame) % Math.max(1, clipFrames);
+}
+
 export interface BuildVideoPartOptions {
   request: RenderRequest;
   frames: FrameRange;
@@ -72,6 +93,11 @@ export interface BuildVideoPartOptions {
   images: readonly string[];
   /** The captions file of the WHOLE timeline; undefined when there are no captions. */
   assPath: string | undefined;
+  /**
+   * The library background's local file (when the request has one) and, for a video, its frame
+   * count: the chunk's background starts where the whole render's is at the chunk's first frame.
+   */
+  background?: { path: string; clipFrames: number } | undefined;
   outputPath: string;
   filterScriptPath: string;
   preset: FormatSpec;
@@ -92,9 +118,32 @@ export function buildVideoPartCommand(options: BuildVideoPartOptions): RenderCom
   if (images.length !== scenes.length) {
     throw new RangeError(`the chunk shows ${scenes.length} scene(s) but ${images.length} still(s) were given`);
   }
+  const background =
+    request.background && options.background ? { ...request.background, ...options.background } : undefined;
+  if (request.background && !background) throw new RangeError("the request has a background but no file was given");
   const { transitionFrames } = timelineFrames(request, fps);
   const args: string[][] = [["-hide_banner"], ["-nostdin"], ["-nostats"], ["-y"]];
   for (const image of images) args.push(["-framerate", String(fps)], ["-i", image]);
+  // The clip frame the whole render shows at the chunk's first frame. The chunk seeks to the
+  // keyframe (a whole second) at or before it and drops the frames up to it in the graph — unless
+  // the clip loops within the chunk: FFmpeg 5.1 then drops frames of the clip's second pass when
+  // the input was seeked past the clip's middle, so such a chunk decodes the clip from its start.
+  let backgroundSkip = 0;
+  if (background?.kind === "video") {
+    const clipFrame = backgroundClipFrame({
+      startSeconds: background.startSeconds,
+      timelineFrame: frames.start,
+      clipFrames: background.clipFrames,
+      fps,
+    });
+    const loops = clipFrame + frames.count > background.clipFrames;
+    const keyframeSecond = loops ? 0 : Math.floor(clipFrame / fps);
+    backgroundSkip = clipFrame - keyframeSecond * fps;
+    if (keyframeSecond > 0) args.push(["-ss", String(keyframeSecond)]);
+    args.push(["-stream_loop", "-1"], ["-i", background.path]);
+  } else if (background) {
+    args.push(["-framerate", String(fps)], ["-i", background.path]);
+  }
   const graph = scenes.map((scene, position) =>
     sceneChain({
       input: position,
@@ -103,6 +152,7 @@ export function buildVideoPartCommand(options: BuildVideoPartOptions): RenderCom
       width,
       height,
       output: `s${position}`,
+      alpha: background !== undefined,
       skipFrames: scene.skipFrames,
       motionFrames: scene.sceneFrames,
     }),
@@ -114,10 +164,29 @@ export function buildVideoPartCommand(options: BuildVideoPartOptions): RenderCom
   });
   graph.push(...transitions.graph);
   let video = transitions.output;
-  if (assPath !== undefined) {
-    // Whole frames in a 1/fps time base, so the shift is exact (setpts truncates fractions).
+  if (background) {
+    const input = images.length;
     graph.push(
-      `[${video}]settb=1/${fps},setpts=PTS+${frames.start},ass=filename=${escapeFilterValue(assPath)},setpts=PTS-STARTPTS[vout]`,
+      backgroundChain({
+        ...background,
+        input,
+        frames: frames.count,
+        fps,
+        width,
+        height,
+        output: "bg",
+        skipFrames: backgroundSkip,
+      }),
+    );
+    // As in the whole render: the cards (transparent outside their panel) over the background.
+    graph.push(`[bg][${video}]overlay=x=0:y=0:format=yuv420:eof_action=pass[vbg]`);
+    video = "vbg";
+  }
+  if (assPath !== undefined) {
+    // Timed by frame number on the whole timeline, exactly as a whole render times them (xfade's
+    // own timestamps wobble inside a crossfade).
+    graph.push(
+      `[${video}]settb=1/${fps},setpts=N+${frames.start},ass=filename=${escapeFilterValue(assPath)},setpts=PTS-STARTPTS[vout]`,
     );
     video = "vout";
   }

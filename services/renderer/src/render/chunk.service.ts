@@ -39,7 +39,11 @@ export function validatePart(request: RenderPartRequest, spec: FormatSpec): Rend
   if (request.part.type === "audio") return { scenes: [], narration: request.narration, music: request.music };
   try {
     const scenes = chunkScenes(request, spec.fps, request.part.frames);
-    return { scenes: scenes.map((scene) => request.scenes[scene.index] as { imageKey: string }), narration: [] };
+    return {
+      scenes: scenes.map((scene) => request.scenes[scene.index] as { imageKey: string }),
+      narration: [],
+      background: request.background,
+    };
   } catch (error) {
     if (error instanceof RangeError) throw new AppError("validation-failed", error.message);
     throw error;
@@ -146,11 +150,20 @@ export async function executePart(options: {
   const frames = request.part.frames;
   const assPath = await writeCaptionsFile(request, spec, prepared.workDir);
   const outputPath = path.join(prepared.workDir, "chunk.ts");
+  const backgroundPath = prepared.inputs.background;
   const command = buildVideoPartCommand({
     request,
     frames,
     images: prepared.inputs.images,
     assPath,
+    // A background video's length decides where the chunk's part of the (looped) clip starts.
+    background:
+      backgroundPath === undefined
+        ? undefined
+        : {
+            path: backgroundPath,
+            clipFrames: request.background?.kind === "video" ? await countVideoFrames(backgroundPath) : 1,
+          },
     outputPath,
     filterScriptPath,
     preset: spec,

@@ -13,6 +13,7 @@ import {
 import type { ObjectStore } from "@video-service/object-store";
 import { WaitingChildrenError } from "bullmq";
 import type { RenderDone, RendererClient } from "../pipeline.types.ts";
+import type { RenderCapacity } from "./render-capacity.ts";
 
 /**
  * Chunked rendering, the gateway's half (docs/chunked-rendering.md). The render stage of a long
@@ -24,12 +25,12 @@ import type { RenderDone, RendererClient } from "../pipeline.types.ts";
  * re-renders only the parts whose objects are missing.
  */
 
-/** When to chunk: the configuration (RENDER_* variables). */
+/** When to chunk: the configuration (RENDER_* variables) and the render capacity. */
 export interface ChunkPolicy {
   /** "auto", or a fixed number of chunks for every video (1 = never). */
   chunks: "auto" | number;
-  /** Render slots across every renderer task. */
-  capacity: number;
+  /** Render slots across every renderer task: RENDER_CAPACITY, or discovered (render-capacity.ts). */
+  capacity: RenderCapacity;
   /** auto: shorter videos render in one piece. */
   minVideoSeconds: number;
   /** auto: about this much video per chunk. */
@@ -38,19 +39,46 @@ export interface ChunkPolicy {
 
 /**
  * How many chunks a video gets: the job's own choice, else the configured number, else (auto) one
- * per `chunkSeconds` of video up to the renderer capacity — and 1 (one piece) for videos under
+ * per `chunkSeconds` of video up to the render capacity — and 1 (one piece) for videos under
  * `minVideoSeconds` or with a single render slot, where chunking cannot pay.
  */
-export function chunkCount(options: { videoSeconds: number; policy: ChunkPolicy; requested?: number | undefined }) {
-  const { videoSeconds, policy, requested } = options;
+export function chunkCount(options: {
+  videoSeconds: number;
+  policy: Omit<ChunkPolicy, "capacity">;
+  capacity: number;
+  requested?: number | undefined;
+}) {
+  const { videoSeconds, policy, capacity, requested } = options;
   if (requested !== undefined) return requested;
   if (policy.chunks !== "auto") return policy.chunks;
-  if (policy.capacity < 2 || videoSeconds < policy.minVideoSeconds) return 1;
-  return Math.max(1, Math.min(policy.capacity, Math.ceil(videoSeconds / policy.chunkSeconds)));
+  if (capacity < 2 || videoSeconds < policy.minVideoSeconds) return 1;
+  return Math.max(1, Math.min(capacity, Math.ceil(videoSeconds / policy.chunkSeconds)));
+}
+
+/** chunkCount, asking for the render capacity only when the answer depends on it. */
+export async function chooseChunkCount(options: {
+  videoSeconds: number;
+  policy: ChunkPolicy;
+  requested?: number | undefined;
+  signal?: AbortSignal;
+}): Promise<number> {
+  const { videoSeconds, policy, requested } = options;
+  const dependsOnCapacity =
+    requested === undefined && policy.chunks === "auto" && videoSeconds >= policy.minVideoSeconds;
+  const capacity = dependsOnCapacity ? await policy.capacity.current(options.signal) : 1;
+  return chunkCount({ videoSeconds, policy, capacity, requested });
 }
 
 /** A chunk shorter than this is not worth an encode of its own. */
 const MIN_CHUNK_SECONDS = 2;
+
+/** The audio part's share of the parts' work, against the video's frames (it renders in seconds). */
+const AUDIO_PART_WEIGHT = 0.05;
+/** The parts' share of the render stage; the join (stream copy) is the rest. */
+const PARTS_SHARE = 0.95;
+
+/** The render stage's fraction when the parts are `partsFraction` done (0..1, weighted by frames). */
+export const renderFractionOfParts = (partsFraction: number): number => PARTS_SHARE * partsFraction;
 
 /** One part of a chunked render, as a chunk job carries it. */
 export interface RenderPartJob {
@@ -73,12 +101,15 @@ export interface RenderFlow {
   waitForParts(): Promise<boolean>;
   /** Why parts of this attempt failed for good (after their own retries). */
   partFailures(): Promise<string[]>;
+  /** Records the parts' weights and which are done, so the chunk workers can report progress. */
+  planProgress(parts: readonly { name: string; weight: number; done: boolean }[]): Promise<void>;
 }
 
 export interface ChunkLayout {
   ranges: FrameRange[];
   timelineKey: string;
-  parts: { name: string; key: string; part: RenderPart }[];
+  /** `weight`: the part's share of the work (a chunk's frames; the audio a fraction of the video's). */
+  parts: { name: string; key: string; part: RenderPart; weight: number }[];
 }
 
 /**
@@ -105,11 +136,12 @@ export function chunkLayout(jobId: string, timeline: RenderRequestInput, chunks:
     ranges,
     timelineKey: `${base}timeline.json`,
     parts: [
-      { name: "audio", key: `${base}audio.m4a`, part: { type: "audio" } },
+      { name: "audio", key: `${base}audio.m4a`, part: { type: "audio" }, weight: AUDIO_PART_WEIGHT * totalFrames },
       ...ranges.map((frames, index) => ({
         name: `chunk-${index}`,
         key: `${base}video-${frames.start}-${frames.count}.ts`,
         part: { type: "video" as const, frames },
+        weight: frames.count,
       })),
     ],
   };
@@ -139,13 +171,25 @@ export async function renderInChunks(options: {
     return layout.parts.filter((_, index) => present[index] === undefined);
   };
   let missing = await missingParts();
-  options.onProgress((layout.parts.length - missing.length) / (layout.parts.length + 1));
+  const totalWeight = layout.parts.reduce((sum, part) => sum + part.weight, 0);
+  const doneWeight = layout.parts.filter((part) => !missing.includes(part)).reduce((sum, p) => sum + p.weight, 0);
+  options.onProgress(renderFractionOfParts(doneWeight / totalWeight));
   if (missing.length > 0) {
     signal.throwIfAborted();
     if ((await store.head(layout.timelineKey)) === undefined) {
       await store.put(layout.timelineKey, JSON.stringify(timeline), { contentType: "application/json" });
     }
-    await flow.addParts(missing.map((part) => ({ videoId: jobId, run, timelineKey: layout.timelineKey, ...part })));
+    await flow.planProgress(
+      layout.parts.map((part) => ({ name: part.name, weight: part.weight, done: !missing.includes(part) })),
+    );
+    await flow.addParts(
+      missing.map(({ weight: _weight, ...part }) => ({
+        videoId: jobId,
+        run,
+        timelineKey: layout.timelineKey,
+        ...part,
+      })),
+    );
     if (await flow.waitForParts()) throw new WaitingChildrenError();
     // Every child has finished (the parent was already resumed once): what is still missing failed.
     missing = await missingParts();
@@ -167,6 +211,11 @@ export async function renderInChunks(options: {
         .slice(1)
         .map((part, index) => ({ key: part.key, frames: layout.ranges[index] as FrameRange })),
     },
-    { signal, timeoutMs: options.timeoutMs },
+    {
+      signal,
+      timeoutMs: options.timeoutMs,
+      onProgress: (fraction) =>
+        options.onProgress(renderFractionOfParts(1) + (1 - renderFractionOfParts(1)) * fraction),
+    },
   );
 }

@@ -14,7 +14,13 @@ import { renderMediaFor } from "../../media/render-media.ts";
 import { buildTimeline, expectedVideoSeconds, type Script, type Story } from "../../script/index.ts";
 import type { RendererClient } from "../pipeline.types.ts";
 import type { SegmentNarration } from "./narration.stage.ts";
-import { type ChunkPolicy, chunkCount, chunkLayout, type RenderFlow, renderInChunks } from "./render-chunks.stage.ts";
+import {
+  type ChunkPolicy,
+  chooseChunkCount,
+  chunkLayout,
+  type RenderFlow,
+  renderInChunks,
+} from "./render-chunks.stage.ts";
 
 /**
  * The whole render's budget per format (the client's default per-call timeout is far too short
@@ -100,17 +106,15 @@ export async function renderVideo({
     ...(media.music ? { music: media.music } : {}),
     ...(media.background ? { background: media.background } : {}),
   });
-  // Chunk parts do not draw a library background yet (it would have to be seeked and looped per
-  // chunk exactly as the whole render does): such videos render in one piece.
-  const chunks =
-    chunkPolicy && timeline.background === undefined
-      ? chunkCount({
-          videoSeconds:
-            timelineFrames(renderRequestSchema.parse(timeline), FORMATS[format].fps).totalFrames / FORMATS[format].fps,
-          policy: chunkPolicy,
-          requested: request.render?.chunks,
-        })
-      : 1;
+  const chunks = chunkPolicy
+    ? await chooseChunkCount({
+        videoSeconds:
+          timelineFrames(renderRequestSchema.parse(timeline), FORMATS[format].fps).totalFrames / FORMATS[format].fps,
+        policy: chunkPolicy,
+        requested: request.render?.chunks,
+        signal,
+      })
+    : 1;
   const layout = chunks > 1 && flow ? chunkLayout(jobId, timeline, chunks) : undefined;
   const done =
     layout && flow && layout.ranges.length > 1
