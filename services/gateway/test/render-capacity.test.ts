@@ -15,17 +15,19 @@ const TOKEN = "test-internal-token-0123456789";
 const noSpeech = { name: "espeak" as const, synthesize: () => Promise.reject(new Error("not used")) };
 
 /**
- * Capacity discovery over real HTTP: three REAL renderer apps (their own /readyz) listen on the
- * same port of three loopback addresses, as three renderer tasks answer on one port at their own
- * addresses behind a Cloud Map name; a resolver stub gives the name those addresses (and one
- * where nothing listens). Nothing leaves loopback.
+ * Capacity discovery over real HTTP: three REAL renderer apps (their own /readyz) stand for three
+ * renderer tasks behind a Cloud Map name. A resolver stub gives the name the tasks' addresses
+ * (as awsvpc tasks have in their subnet, and one where no task is any more); those addresses are
+ * only names here: the test maps each to its renderer's port on 127.0.0.1, and the address of the
+ * task that went away to a port where nothing listens. Nothing is sent anywhere but 127.0.0.1.
  */
 describe("the render capacity the gateway discovers", () => {
-  const addresses = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
+  const addresses = ["10.0.1.11", "10.0.1.12", "10.0.1.13"];
+  const gone = "10.0.1.19";
   const slots = [2, 1, 3];
   const servers: RunningServer[] = [];
   const admissions: RenderAdmission[] = [];
-  let port = 0;
+  const ports = new Map<string, number>();
   let root: string;
 
   beforeAll(async () => {
@@ -45,11 +47,14 @@ describe("the render capacity the gateway discovers", () => {
         capabilities,
         tts: noSpeech,
       });
-      // The first picks a free port; the others take the same port on their own address.
-      const server = await listen(app, { port, hostname: address });
-      port = Number(new URL(server.url).port);
+      const server = await listen(app, { port: 0, hostname: "127.0.0.1" });
+      ports.set(address, server.port);
       servers.push(server);
     }
+    // A port that was free a moment ago: connections to it are refused, as to a task that is gone.
+    const closed = await listen({ fetch: () => new Response() }, { port: 0, hostname: "127.0.0.1" });
+    ports.set(gone, closed.port);
+    await closed.close();
   }, 60_000);
 
   afterAll(async () => {
@@ -57,15 +62,20 @@ describe("the render capacity the gateway discovers", () => {
     if (root) await rm(root, { recursive: true, force: true });
   });
 
-  const rendererUrl = () => `http://renderer.video-service.internal:${port}`;
+  const rendererUrl = "http://renderer.video-service.internal:3002";
+  const readyzUrl = (address: string) => {
+    const port = ports.get(address);
+    if (port === undefined) throw new Error(`test: no renderer stands for ${address}`);
+    return `http://127.0.0.1:${port}/readyz`;
+  };
 
   it("adds up the render slots of every task behind the name; a task that does not answer counts none", async () => {
-    // 127.0.0.9: an address with no renderer on it (a task that went away).
-    const resolver = stubResolver({ "renderer.video-service.internal": [[...addresses, "127.0.0.9"]] });
+    const resolver = stubResolver({ "renderer.video-service.internal": [[...addresses, gone]] });
     const capacity = discoveredCapacity({
-      rendererUrl: rendererUrl(),
+      rendererUrl,
       logger: silentLogger(),
       resolve: resolver.resolve,
+      readyzUrl,
     });
     expect(await capacity.current()).toBe(6);
     expect(resolver.calls).toEqual(["renderer.video-service.internal"]);
@@ -75,9 +85,10 @@ describe("the render capacity the gateway discovers", () => {
     let now = 1_000_000;
     const resolver = stubResolver({ "renderer.video-service.internal": [addresses] });
     const capacity = discoveredCapacity({
-      rendererUrl: rendererUrl(),
+      rendererUrl,
       logger: silentLogger(),
       resolve: resolver.resolve,
+      readyzUrl,
       ttlMs: 30_000,
       now: () => now,
     });
@@ -93,11 +104,12 @@ describe("the render capacity the gateway discovers", () => {
   });
 
   it("one slot (render in one piece) when the name resolves to nothing that answers", async () => {
-    const resolver = stubResolver({ "renderer.video-service.internal": [["127.0.0.9"]] });
+    const resolver = stubResolver({ "renderer.video-service.internal": [[gone]] });
     const capacity = discoveredCapacity({
-      rendererUrl: rendererUrl(),
+      rendererUrl,
       logger: silentLogger(),
       resolve: resolver.resolve,
+      readyzUrl,
     });
     expect(await capacity.current()).toBe(1);
     const unknown = discoveredCapacity({
@@ -106,6 +118,18 @@ describe("the render capacity the gateway discovers", () => {
       resolve: stubResolver({}).resolve,
     });
     expect(await unknown.current()).toBe(1);
+  });
+
+  it("asks each task at its address on RENDERER_URL's port", async () => {
+    // The production path, without the test's address map: a name for 127.0.0.1 and the first
+    // renderer's port.
+    const resolver = stubResolver({ "renderer.local.test": [["127.0.0.1"]] });
+    const capacity = discoveredCapacity({
+      rendererUrl: `http://renderer.local.test:${ports.get(addresses[0] as string)}`,
+      logger: silentLogger(),
+      resolve: resolver.resolve,
+    });
+    expect(await capacity.current()).toBe(slots[0]);
   });
 
   it("RENDER_CAPACITY overrides the discovery", async () => {

@@ -28,6 +28,8 @@ export function discoveredCapacity(options: {
   rendererUrl: string;
   logger: Logger;
   resolve?: Resolver;
+  /** Where a task's /readyz is, from its address (tests map task addresses to loopback ports). */
+  readyzUrl?: (address: string) => string;
   ttlMs?: number;
   probeTimeoutMs?: number;
   now?: () => number;
@@ -36,9 +38,15 @@ export function discoveredCapacity(options: {
   const base = new URL(options.rendererUrl);
   let cached: { slots: number; at: number } | undefined;
 
+  const readyzUrl =
+    options.readyzUrl ??
+    ((address: string) => {
+      const host = address.includes(":") ? `[${address}]` : address;
+      return `${base.protocol}//${host}${base.port ? `:${base.port}` : ""}/readyz`;
+    });
+
   const probe = async (address: string, signal: AbortSignal): Promise<number> => {
-    const host = address.includes(":") ? `[${address}]` : address;
-    const url = `${base.protocol}//${host}${base.port ? `:${base.port}` : ""}/readyz`;
+    const url = readyzUrl(address);
     try {
       const body = await withTimeout(probeTimeoutMs, signal, `renderer ${address} /readyz`, async (bounded) => {
         const response = await fetch(url, { signal: bounded });
