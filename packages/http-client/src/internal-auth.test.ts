@@ -3,7 +3,7 @@ import { createErrorHandler } from "@video-service/errors";
 import { listen, type RunningServer } from "@video-service/shutdown";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
-import { createImagegenClient } from "./imagegen-client.ts";
+import { createImagegenClient } from "./imagegen.client.ts";
 import { internalAuth } from "./internal-auth.ts";
 
 const TOKEN = "s3cret-internal-token";

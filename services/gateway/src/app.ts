@@ -6,16 +6,20 @@ import { HTTPException } from "hono/http-exception";
 import type { ApiDeps } from "./api/api.types.ts";
 import { type ApiKeyVariables, apiKeyAuth } from "./api/api-key.middleware.ts";
 import { registerDashboardRoutes } from "./api/dashboard.routes.ts";
-import { registerDocsRoutes } from "./api/docs.api.ts";
-import { registerFileRoutes } from "./api/files.api.ts";
-import { registerHealthRoutes } from "./api/health.api.ts";
-import { registerMediaRoutes } from "./api/media.api.ts";
-import { rateLimit } from "./api/rate-limit.ts";
-import { isRedisUnavailable, notFoundOrMethodNotAllowed, rejectBadPercentEncoding } from "./api/request-hygiene.ts";
-import { registerScheduleRoutes } from "./api/schedules.api.ts";
-import { registerTrendRoutes } from "./api/trends.api.ts";
-import { registerVideoRoutes } from "./api/videos.api.ts";
-import { registerVoiceRoutes } from "./api/voices.api.ts";
+import { registerDocsRoutes } from "./api/docs.routes.ts";
+import { registerFileRoutes } from "./api/files.routes.ts";
+import { registerHealthRoutes } from "./api/health.routes.ts";
+import { registerMediaRoutes } from "./api/media.routes.ts";
+import { rateLimit } from "./api/rate-limit.middleware.ts";
+import {
+  isRedisUnavailable,
+  notFoundOrMethodNotAllowed,
+  rejectBadPercentEncoding,
+} from "./api/request-hygiene.middleware.ts";
+import { registerScheduleRoutes } from "./api/schedules.routes.ts";
+import { registerTrendRoutes } from "./api/trends.routes.ts";
+import { registerVideoRoutes } from "./api/videos.routes.ts";
+import { registerVoiceRoutes } from "./api/voices.routes.ts";
 import { createVoiceCatalog } from "./voices/voice-catalog.ts";
 
 export type { ApiDeps as AppDeps } from "./api/api.types.ts";

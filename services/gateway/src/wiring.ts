@@ -5,13 +5,13 @@ import { createObjectStore, type ObjectStore } from "@video-service/object-store
 import { storageConfigFromEnv } from "@video-service/object-store/storage-env";
 import { createTaskProtection } from "@video-service/task-protection";
 import { Redis } from "ioredis";
-import { IdempotencyStore } from "./api/idempotency.ts";
-import { createRateLimiter } from "./api/rate-limit.ts";
+import { IdempotencyStore } from "./api/idempotency.store.ts";
+import { createRateLimiter } from "./api/rate-limit.middleware.ts";
 import { type AppDeps, createApp, type GatewayApp } from "./app.ts";
-import { type ChunkWorker, createChunkQueue, createChunkWorker } from "./chunk-worker.ts";
+import { type ChunkWorker, createChunkQueue, createChunkWorker } from "./chunk.worker.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { JobStore } from "./jobs/job.store.ts";
 import { createJobEvents, type JobEvents } from "./jobs/job-events.ts";
-import type { JobStore } from "./jobs/job-store.ts";
 import { createVideoQueue, type VideoQueue } from "./jobs/video-queue.ts";
 import { createMediaLibrary } from "./media/media-library.store.ts";
 import { createJobMetrics, MeteredJobStore, observeQueue } from "./metrics/job-metrics.ts";
@@ -22,8 +22,8 @@ import { createWebhookSender, type WebhookSettings, webhookQueueName } from "./p
 import { createScheduleWorker, type ScheduleWorker } from "./schedules/schedule.service.ts";
 import { defaultStorySources } from "./sources/index.ts";
 import { createRedditFeatures, type RedditFeatures, scheduleQueueName } from "./trends/reddit-setup.ts";
+import { createWorker, type VideoWorker } from "./video.worker.ts";
 import { createVoiceCatalog } from "./voices/voice-catalog.ts";
-import { createWorker, type VideoWorker } from "./worker.ts";
 import { createYoutubePublisherFromConfig } from "./youtube/index.ts";
 
 /**

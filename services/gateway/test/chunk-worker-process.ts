@@ -8,9 +8,9 @@ import { createRendererClient } from "@video-service/http-client";
 import { silentLogger } from "@video-service/logger";
 import { createLocalObjectStore } from "@video-service/object-store";
 import { Redis } from "ioredis";
-import { createChunkWorker } from "../src/chunk-worker.ts";
+import { createChunkWorker } from "../src/chunk.worker.ts";
+import { JobStore } from "../src/jobs/job.store.ts";
 import { createJobEvents } from "../src/jobs/job-events.ts";
-import { JobStore } from "../src/jobs/job-store.ts";
 
 export interface ChunkWorkerProcessOptions {
   redisUrl: string;

@@ -5,9 +5,9 @@ import path from "node:path";
 import { createRendererClient } from "@video-service/http-client";
 import { silentLogger } from "@video-service/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChunkQueue, type ChunkWorker, createChunkQueue, createChunkWorker } from "../src/chunk-worker.ts";
+import { type ChunkQueue, type ChunkWorker, createChunkQueue, createChunkWorker } from "../src/chunk.worker.ts";
+import type { VideoWorker } from "../src/video.worker.ts";
 import { chunkPolicyFromConfig } from "../src/wiring.ts";
-import type { VideoWorker } from "../src/worker.ts";
 import type { ChunkWorkerProcessOptions } from "./chunk-worker-process.ts";
 import { type Harness, startExtraWorker, startHarness, textStory } from "./harness.ts";
 

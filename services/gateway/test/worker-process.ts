@@ -8,11 +8,11 @@ import { silentLogger } from "@video-service/logger";
 import { addressPolicy } from "@video-service/net-guard";
 import { createLocalObjectStore } from "@video-service/object-store";
 import { Redis } from "ioredis";
+import { JobStore } from "../src/jobs/job.store.ts";
 import { createJobEvents } from "../src/jobs/job-events.ts";
-import { JobStore } from "../src/jobs/job-store.ts";
 import { createWebhookSender, webhookQueueName } from "../src/pipeline/webhook.ts";
 import { defaultStorySources } from "../src/sources/index.ts";
-import { createWorker } from "../src/worker.ts";
+import { createWorker } from "../src/video.worker.ts";
 
 export interface WorkerProcessOptions {
   redisUrl: string;

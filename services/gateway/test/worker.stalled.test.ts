@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { storageKeys } from "@video-service/contracts";
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import type { VideoWorker, WorkerDeps } from "../src/worker.ts";
+import type { VideoWorker, WorkerDeps } from "../src/video.worker.ts";
 import { type Harness, startExtraWorker, startHarness, textStory } from "./harness.ts";
 import type { WorkerProcessOptions } from "./worker-process.ts";
 

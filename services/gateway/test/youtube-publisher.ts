@@ -3,7 +3,7 @@ import type { ObjectStore } from "@video-service/object-store";
 import type { Redis } from "ioredis";
 import { createYoutubeAuth } from "../src/youtube/oauth.ts";
 import { createUploadBudget } from "../src/youtube/upload-budget.ts";
-import { createYoutubeClient, type YoutubeClientOptions } from "../src/youtube/youtube-client.ts";
+import { createYoutubeClient, type YoutubeClientOptions } from "../src/youtube/youtube.client.ts";
 import { createYoutubePublisher, type YoutubePublisher } from "../src/youtube/youtube-publisher.ts";
 import type { FakeYoutube } from "./fakes/fake-youtube.ts";
 

@@ -6,7 +6,7 @@ import { AppError } from "@video-service/errors";
 import { createLocalObjectStore, type ObjectStore } from "@video-service/object-store";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { JobStore } from "../src/jobs/job-store.ts";
+import { JobStore } from "../src/jobs/job.store.ts";
 import { DeferredError } from "../src/pipeline/deferred-error.ts";
 import { toJobError } from "../src/pipeline/job-error.ts";
 import { publishVideo } from "../src/pipeline/stages/publish.stage.ts";

@@ -4,12 +4,12 @@ import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import { telemetryMiddleware } from "@video-service/telemetry";
 import { Hono } from "hono";
-import { createCardService } from "./cards/card-service.ts";
+import { createCardService } from "./cards/card.service.ts";
 import { createCardRoutes } from "./cards/cards.routes.ts";
-import { defaultRenderConcurrency } from "./cards/sharp-engine.ts";
+import { defaultRenderConcurrency } from "./cards/sharp.engine.ts";
 
 export { RENDERER_VERSION } from "./cards/cache-key.ts";
-export { type CardService, createCardService } from "./cards/card-service.ts";
+export { type CardService, createCardService } from "./cards/card.service.ts";
 
 /** 64 cards of at most 10,000 characters each fit well inside 1 MB. */
 export const MAX_BODY_BYTES = 1024 * 1024;

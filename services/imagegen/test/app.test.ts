@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createApp, MAX_BODY_BYTES } from "../src/app.ts";
 import { DEFAULT_BACKGROUND_SEED } from "../src/cards/background.ts";
 import { cardCacheKey } from "../src/cards/cache-key.ts";
-import { readImageInfo } from "../src/cards/sharp-engine.ts";
+import { readImageInfo } from "../src/cards/sharp.engine.ts";
 import { createTestStore, type TestStore } from "./helpers.ts";
 
 const TOKEN = "internal-token-for-tests-0123";

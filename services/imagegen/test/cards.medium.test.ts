@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { renderBackground } from "../src/cards/background.ts";
 import { cardLayout, FONT_FAMILY } from "../src/cards/design.ts";
 import { cardCanvas, renderCard } from "../src/cards/render-card.ts";
-import { composeImage, inkStats, rasterizeSvg, readImageInfo, readPixel } from "../src/cards/sharp-engine.ts";
+import { composeImage, inkStats, rasterizeSvg, readImageInfo, readPixel } from "../src/cards/sharp.engine.ts";
 import { svgDocument, svgElement } from "../src/cards/svg.ts";
 import { ELLIPSIS, fitText, type TextStyle } from "../src/cards/text-fit.ts";
 import { THUMBNAIL_MAX_BYTES } from "../src/cards/thumbnail-card.ts";

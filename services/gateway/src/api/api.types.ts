@@ -2,16 +2,16 @@ import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import type { Redis } from "ioredis";
 import type { GatewayConfig } from "../config.ts";
+import type { JobStore } from "../jobs/job.store.ts";
 import type { JobEvents } from "../jobs/job-events.ts";
-import type { JobStore } from "../jobs/job-store.ts";
 import type { VideoQueue } from "../jobs/video-queue.ts";
 import type { ImagegenClient, RendererClient, YoutubePublisher } from "../pipeline/pipeline.types.ts";
 import type { WebhookSender } from "../pipeline/webhook.ts";
 import type { ScheduleService } from "../schedules/schedule.service.ts";
 import type { RedditApiDeps } from "../trends/index.ts";
 import type { VoiceCatalog } from "../voices/voice-catalog.ts";
-import type { IdempotencyStore } from "./idempotency.ts";
-import type { RateLimiter } from "./rate-limit.ts";
+import type { IdempotencyStore } from "./idempotency.store.ts";
+import type { RateLimiter } from "./rate-limit.middleware.ts";
 
 /** Everything the HTTP API uses; main.ts builds it, tests build it around their own Redis and fakes. */
 export interface ApiDeps {

@@ -12,7 +12,7 @@ export {
   scheduleRunSchema,
   scheduleSchema,
 } from "../schedules/schedule.schemas.ts";
-export { trendCandidateSchema, trendsQuerySchema } from "./trends.api.ts";
+export { trendCandidateSchema, trendsQuerySchema } from "./trends.routes.ts";
 export {
   acceptedVideoSchema,
   createVideoRequestSchema,

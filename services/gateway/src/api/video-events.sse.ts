@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
+import { isTerminal } from "../jobs/job.store.ts";
 import type { JobEvent } from "../jobs/job-events.ts";
-import { isTerminal } from "../jobs/job-store.ts";
 import { toVideoView } from "../jobs/job-view.ts";
 import type { ApiDeps } from "./api.types.ts";
 

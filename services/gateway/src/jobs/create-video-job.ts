@@ -8,8 +8,8 @@ import type { MediaLibrary } from "../media/media-library.store.ts";
 import { asRedditProblem } from "../trends/reddit-problems.ts";
 import { parseSubreddits, type TrendCandidate, type TrendsService } from "../trends/trends.service.ts";
 import type { UsedPostStore } from "../trends/used-posts.ts";
+import { JobNotCreatedError, type JobRecord, type JobStore } from "./job.store.ts";
 import { newJobId } from "./job-id.ts";
-import { JobNotCreatedError, type JobRecord, type JobStore } from "./job-store.ts";
 import type { VideoQueue } from "./video-queue.ts";
 
 /** What creating a Reddit job needs; absent when Reddit is not configured. */

@@ -2,8 +2,8 @@ import { storageKeys } from "@video-service/contracts";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
 import type { WebhookSender } from "../pipeline/webhook.ts";
+import type { JobStore } from "./job.store.ts";
 import type { JobStatus } from "./job.types.ts";
-import type { JobStore } from "./job-store.ts";
 import { signOutputs } from "./job-view.ts";
 
 /** Removes a job's temporary objects (narration audio, per-job images, render chunks). Failures are logged only. */

@@ -2,7 +2,7 @@ import type { Logger } from "@video-service/logger";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { queueJobId } from "./catalog.ts";
-import type { JobStore } from "./job-store.ts";
+import type { JobStore } from "./job.store.ts";
 
 export interface ReconcileOutcome {
   requeued: string[];

@@ -1,7 +1,7 @@
 import type { CreateVideoRequest } from "../api/video.schemas.ts";
 import type { WebhookDelivery } from "../pipeline/webhook.ts";
+import type { JobOutputs, JobRecord } from "./job.store.ts";
 import { type JobError, type JobStatus, STAGE_NAMES, type StageName, type StageState } from "./job.types.ts";
-import type { JobOutputs, JobRecord } from "./job-store.ts";
 
 /** A stage that has not run; every stage of a new job. */
 export const pendingStage = (): StageState => ({

@@ -1,7 +1,7 @@
 import type { ObjectStore } from "@video-service/object-store";
 import type { z } from "zod";
 import type { videoJobSchema, videoOutputsSchema } from "../api/video.schemas.ts";
-import type { JobOutputs, JobRecord } from "./job-store.ts";
+import type { JobOutputs, JobRecord } from "./job.store.ts";
 
 export type VideoView = z.infer<typeof videoJobSchema>;
 export type VideoOutputsView = z.infer<typeof videoOutputsSchema>;

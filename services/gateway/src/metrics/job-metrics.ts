@@ -1,8 +1,8 @@
 import { getMeter, type Meter } from "@video-service/telemetry";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { JobStore, type TransitionOptions, type TransitionResult } from "../jobs/job.store.ts";
 import type { StageName, StageState } from "../jobs/job.types.ts";
-import { JobStore, type TransitionOptions, type TransitionResult } from "../jobs/job-store.ts";
 
 /**
  * The gateway's OpenTelemetry metrics (exported by @video-service/telemetry to the sidecar, then to

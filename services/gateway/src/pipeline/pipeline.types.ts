@@ -13,8 +13,8 @@ import type {
 } from "@video-service/contracts";
 import type { Logger } from "@video-service/logger";
 import type { ObjectStore } from "@video-service/object-store";
+import type { JobStore } from "../jobs/job.store.ts";
 import type { JobEvents } from "../jobs/job-events.ts";
-import type { JobStore } from "../jobs/job-store.ts";
 import type { StorySources } from "../sources/index.ts";
 import type { VoiceCatalog } from "../voices/voice-catalog.ts";
 import type { YoutubePublisher } from "../youtube/youtube-publisher.ts";

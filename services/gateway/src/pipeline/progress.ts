@@ -1,6 +1,6 @@
+import type { JobStore } from "../jobs/job.store.ts";
 import { STAGE_NAMES, type StageName } from "../jobs/job.types.ts";
 import type { JobEvents } from "../jobs/job-events.ts";
-import type { JobStore } from "../jobs/job-store.ts";
 
 /**
  * How much of the job's 0..1 progress each stage accounts for, roughly in proportion to the time

@@ -1,9 +1,9 @@
 import type { Format } from "@video-service/contracts";
 import { withSpan } from "@video-service/telemetry";
 import { WaitingChildrenError } from "bullmq";
+import type { JobOutputs, JobRecord } from "../jobs/job.store.ts";
 import type { StageName, StageState } from "../jobs/job.types.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
-import type { JobOutputs, JobRecord } from "../jobs/job-store.ts";
 import { createMediaLibrary } from "../media/media-library.store.ts";
 import { usesLibraryBackground } from "../media/render-media.ts";
 import type { Script, Story } from "../script/index.ts";

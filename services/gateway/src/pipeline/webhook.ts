@@ -55,7 +55,7 @@ export interface WebhookSettings {
 }
 
 export interface WebhookSender {
-  /** The queue the deliveries wait in; the delivery worker (webhook-delivery.ts) takes them from it. */
+  /** The queue the deliveries wait in; the delivery worker (webhook-delivery.worker.ts) takes them from it. */
   readonly queueName: string;
   readonly settings: WebhookSettings;
   /**
@@ -75,7 +75,7 @@ export const WEBHOOK_BACKOFF = "webhook";
 /**
  * Webhooks are best effort and never fail a job: each event becomes one BullMQ job on its own
  * queue, with the exact body to sign and send, so a pending delivery waits in Redis (not in this
- * process) and survives a restart; the gateway's workers deliver it (webhook-delivery.ts).
+ * process) and survives a restart; the gateway's workers deliver it (webhook-delivery.worker.ts).
  */
 export function createWebhookSender({
   connection,

@@ -7,7 +7,7 @@ import { type CreateVideoJobDeps, createVideoJob, NothingNewError } from "../job
 import { newJobId } from "../jobs/job-id.ts";
 import { isRedditError } from "../trends/reddit-problems.ts";
 import type { CreateScheduleRequest, ScheduleRun, ScheduleView } from "./schedule.schemas.ts";
-import { ScheduleNotCreatedError, type ScheduleRecord, type ScheduleStore } from "./schedule-store.ts";
+import { ScheduleNotCreatedError, type ScheduleRecord, type ScheduleStore } from "./schedule.store.ts";
 
 export const SCHEDULE_JOB_NAME = "runSchedule";
 interface ScheduleJobData {

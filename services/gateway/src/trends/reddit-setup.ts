@@ -4,7 +4,7 @@ import { DEFAULT_REDDIT_USER_AGENT, type GatewayConfig } from "../config.ts";
 import type { CreateVideoJobDeps } from "../jobs/create-video-job.ts";
 import { createRedditClient, type RedditClient } from "../reddit/reddit.client.ts";
 import { createScheduleService, type ScheduleService } from "../schedules/schedule.service.ts";
-import { ScheduleStore } from "../schedules/schedule-store.ts";
+import { ScheduleStore } from "../schedules/schedule.store.ts";
 import { createRedditSource, type RedditSourceSpec } from "../sources/reddit-source.ts";
 import type { StorySource } from "../sources/story-source.ts";
 import { createTrendsService, type TrendsService } from "./trends.service.ts";

@@ -1,6 +1,6 @@
 import type { VoiceList } from "@video-service/contracts";
 import { describe, expect, it } from "vitest";
-import { checkVoice } from "../api/voices.api.ts";
+import { checkVoice } from "../api/voices.routes.ts";
 import { createVoiceCatalog } from "./voice-catalog.ts";
 
 const LIST: VoiceList = {

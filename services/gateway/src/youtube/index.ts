@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import type { GatewayConfig } from "../config.ts";
 import { createYoutubeAuth } from "./oauth.ts";
 import { createUploadBudget } from "./upload-budget.ts";
-import { createYoutubeClient } from "./youtube-client.ts";
+import { createYoutubeClient } from "./youtube.client.ts";
 import { createYoutubePublisher, type YoutubePublisher } from "./youtube-publisher.ts";
 
 export { buildVideoResource, type YoutubeVideoResource } from "./video-metadata.ts";

@@ -4,7 +4,7 @@ import type { ObjectStore } from "@video-service/object-store";
 import { DeferredError } from "../pipeline/deferred-error.ts";
 import type { UploadBudget } from "./upload-budget.ts";
 import type { YoutubeVideoResource } from "./video-metadata.ts";
-import { UploadSessionExpiredError, type YoutubeClient } from "./youtube-client.ts";
+import { UploadSessionExpiredError, type YoutubeClient } from "./youtube.client.ts";
 
 /**
  * What an upload has reached, saved on the job (JobStore stage progress) at every step that must

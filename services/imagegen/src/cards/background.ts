@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Theme } from "@video-service/contracts";
-import { type RawImage, rasterizeSvg } from "./sharp-engine.ts";
+import { type RawImage, rasterizeSvg } from "./sharp.engine.ts";
 
 /** Used when a request names no background seed, so every video still has the same look throughout. */
 export const DEFAULT_BACKGROUND_SEED = "video-service";

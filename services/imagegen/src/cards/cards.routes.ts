@@ -1,7 +1,7 @@
 import { cardsRequestSchema, cardsResponseSchema } from "@video-service/contracts";
 import { AppError, parseJsonBody } from "@video-service/errors";
 import { Hono } from "hono";
-import type { CardService } from "./card-service.ts";
+import type { CardService } from "./card.service.ts";
 import { QueueFullError } from "./concurrency.ts";
 
 /** Seconds a caller refused for a full wait list should wait: a batch of cards takes about that. */

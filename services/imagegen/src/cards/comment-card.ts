@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { type CardLayout, formatCount, type Palette } from "./design.ts";
 import { composePanelCard, contentBox, spacer } from "./panel.ts";
 import { bodyBlock, chipsBlock, headerBlock, remainingHeight, userLabel } from "./parts.ts";
-import type { RawImage } from "./sharp-engine.ts";
+import type { RawImage } from "./sharp.engine.ts";
 
 export type CommentCard = z.infer<typeof commentCardSchema>;
 

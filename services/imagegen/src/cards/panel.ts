@@ -1,5 +1,5 @@
 import type { CardLayout, Palette } from "./design.ts";
-import { composeImage, type Overlay, type RawImage, rasterizeSvg, type TextLayer } from "./sharp-engine.ts";
+import { composeImage, type Overlay, type RawImage, rasterizeSvg, type TextLayer } from "./sharp.engine.ts";
 import { svgDocument, svgElement } from "./svg.ts";
 
 /** What a block adds to the card once its position is known. */

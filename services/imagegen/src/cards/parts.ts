@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type CardLayout, FONT_FAMILY, type Palette } from "./design.ts";
 import { type ContentBox, type PanelBlock, textBlock } from "./panel.ts";
-import type { TextLayer } from "./sharp-engine.ts";
+import type { TextLayer } from "./sharp.engine.ts";
 import { type ICON_PATHS, icon, personAvatar, snooAvatar, svgElement } from "./svg.ts";
 import { type FittedText, fitText, type TextStyle } from "./text-fit.ts";
 

@@ -1,7 +1,7 @@
 import { type CardSpec, FORMATS, type Format, type Theme } from "@video-service/contracts";
 import { drawCommentCard } from "./comment-card.ts";
 import { cardLayout, PALETTES, THUMBNAIL } from "./design.ts";
-import { composeImage, type RawImage, transparentImage } from "./sharp-engine.ts";
+import { composeImage, type RawImage, transparentImage } from "./sharp.engine.ts";
 import { drawTextCard } from "./text-card.ts";
 import { drawThumbnail } from "./thumbnail-card.ts";
 import { drawTitleCard } from "./title-card.ts";

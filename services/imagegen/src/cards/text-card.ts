@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { CardLayout, Palette } from "./design.ts";
 import { composePanelCard, contentBox, type PanelBlock, spacer } from "./panel.ts";
 import { bodyBlock, fitLine, remainingHeight } from "./parts.ts";
-import type { RawImage } from "./sharp-engine.ts";
+import type { RawImage } from "./sharp.engine.ts";
 import { svgElement } from "./svg.ts";
 
 export type TextCard = z.infer<typeof textCardSchema>;

@@ -1,5 +1,5 @@
 import { escapePangoMarkup } from "./escape.ts";
-import { renderText, type TextLayer } from "./sharp-engine.ts";
+import { renderText, type TextLayer } from "./sharp.engine.ts";
 
 export interface TextStyle {
   /** Fontconfig family; fallback covers emoji, CJK, Hebrew, Arabic and more. */

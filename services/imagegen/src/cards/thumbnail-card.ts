@@ -2,7 +2,7 @@ import type { Theme, thumbnailCardSchema } from "@video-service/contracts";
 import type { z } from "zod";
 import { FONT_FAMILY, THUMBNAIL } from "./design.ts";
 import { fitLine, subredditLabel } from "./parts.ts";
-import { blurLayer, composeImage, type Overlay, type RawImage, renderText } from "./sharp-engine.ts";
+import { blurLayer, composeImage, type Overlay, type RawImage, renderText } from "./sharp.engine.ts";
 import { svgDocument, svgElement } from "./svg.ts";
 import { fitText, singleLine, type TextStyle, textOptions } from "./text-fit.ts";
 

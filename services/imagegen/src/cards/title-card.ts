@@ -3,7 +3,7 @@ import type { z } from "zod";
 import { type CardLayout, formatCount, type Palette } from "./design.ts";
 import { composePanelCard, contentBox, spacer } from "./panel.ts";
 import { bodyBlock, type Chip, chipsBlock, headerBlock, remainingHeight, subredditLabel, userLabel } from "./parts.ts";
-import type { RawImage } from "./sharp-engine.ts";
+import type { RawImage } from "./sharp.engine.ts";
 import { singleLine } from "./text-fit.ts";
 
 export type TitleCard = z.infer<typeof titleCardSchema>;

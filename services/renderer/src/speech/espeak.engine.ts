@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { startDeadline } from "@video-service/retry";
 import type { EspeakVoiceDetails, EspeakVoiceList } from "./espeak.native.ts";
 import type { EspeakWorkerReply } from "./espeak.protocol.ts";
-import { acquireEspeakWorker } from "./espeak.worker-client.ts";
+import { acquireEspeakWorker } from "./espeak-worker.client.ts";
 import {
   NothingToSpeakError,
   type SynthesisResult,

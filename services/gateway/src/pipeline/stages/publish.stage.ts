@@ -1,6 +1,6 @@
 import type { Format } from "@video-service/contracts";
 import type { CreateVideoRequest } from "../../api/video.schemas.ts";
-import type { JobStore } from "../../jobs/job-store.ts";
+import type { JobStore } from "../../jobs/job.store.ts";
 import { type MediaCredit, mediaCreditLines } from "../../media/media-choice.ts";
 import type { Story } from "../../script/index.ts";
 import { buildVideoResource } from "../../youtube/video-metadata.ts";

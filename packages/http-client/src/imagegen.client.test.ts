@@ -1,6 +1,6 @@
 import type { CardsRequestInput, CardsResponse } from "@video-service/contracts";
 import { afterEach, describe, expect, it } from "vitest";
-import { createImagegenClient } from "./imagegen-client.ts";
+import { createImagegenClient } from "./imagegen.client.ts";
 import { ServiceError } from "./service-error.ts";
 import {
   recordingLogger,

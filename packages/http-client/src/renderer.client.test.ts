@@ -1,7 +1,7 @@
 import type { RenderEvent, RenderRequestInput, SpeechResponse } from "@video-service/contracts";
 import { withTimeout } from "@video-service/retry";
 import { afterEach, describe, expect, it } from "vitest";
-import { createRendererClient } from "./renderer-client.ts";
+import { createRendererClient } from "./renderer.client.ts";
 import { ServiceError } from "./service-error.ts";
 import {
   recordingLogger,

@@ -3,7 +3,7 @@ import type { Voice } from "@video-service/contracts";
 import { AppError } from "@video-service/errors";
 import type { VoiceCatalog } from "../voices/voice-catalog.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
-import { security } from "./video.routes.ts";
+import { security } from "./video.openapi.ts";
 import { problemSchema } from "./video.schemas.ts";
 
 const problem = (description: string) => ({

@@ -4,7 +4,7 @@ import { asRedditProblem } from "../trends/reddit-problems.ts";
 import { parseSubreddits, TREND_SORTS, TREND_WINDOWS } from "../trends/trends.service.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
-import { security } from "./video.routes.ts";
+import { security } from "./video.openapi.ts";
 import { problemSchema } from "./video.schemas.ts";
 
 const problem = (description: string) => ({

@@ -4,7 +4,7 @@ import { backoffDelayMs } from "@video-service/retry";
 import { type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog } from "../jobs/catalog.ts";
-import type { JobStore } from "../jobs/job-store.ts";
+import type { JobStore } from "../jobs/job.store.ts";
 import type { WebhookAttempt, WebhookDelivery, WebhookSender, WebhookSettings } from "../pipeline/webhook.ts";
 import { parseWebhookSecret, signWebhook } from "./webhook-signature.ts";
 

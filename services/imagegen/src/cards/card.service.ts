@@ -13,7 +13,7 @@ import { DEFAULT_BACKGROUND_SEED, renderBackground } from "./background.ts";
 import { cardCacheKey } from "./cache-key.ts";
 import { createLimiter, WaitCancelledError } from "./concurrency.ts";
 import { type CardContext, cardCanvas, renderCard } from "./render-card.ts";
-import type { RawImage } from "./sharp-engine.ts";
+import type { RawImage } from "./sharp.engine.ts";
 
 /** A few dozen requests' worth of cards (a video has about ten). */
 export const DEFAULT_MAX_QUEUED_CARDS = 256;

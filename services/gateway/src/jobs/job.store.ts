@@ -1,9 +1,9 @@
 import type { Redis } from "ioredis";
 import type { CreateVideoRequest } from "../api/video.schemas.ts";
 import type { WebhookDelivery } from "../pipeline/webhook.ts";
+import { CREATE_SCRIPT, HSET_EXISTING_SCRIPT, TRANSITION_SCRIPT } from "./job.store.lua.ts";
 import { type JobError, type JobStatus, STAGE_NAMES, type StageName, type StageState } from "./job.types.ts";
 import { parseRecord, pendingStage } from "./job-record.ts";
-import { CREATE_SCRIPT, HSET_EXISTING_SCRIPT, TRANSITION_SCRIPT } from "./job-store.scripts.ts";
 
 /** What the render produced, by key; URLs are signed when a client reads the job. */
 export interface JobOutputs {

@@ -10,9 +10,9 @@ import type { ScheduleService } from "../schedules/schedule.service.ts";
 import { createVoiceCatalog } from "../voices/voice-catalog.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
-import { security } from "./video.routes.ts";
+import { security } from "./video.openapi.ts";
 import { problemSchema } from "./video.schemas.ts";
-import { checkVoice } from "./voices.api.ts";
+import { checkVoice } from "./voices.routes.ts";
 
 const problem = (description: string) => ({
   description,

@@ -5,7 +5,7 @@ import { createMediaLibrary } from "../media/media-library.store.ts";
 import { parseCredit, uploadMedia } from "../media/media-upload.service.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
-import { security } from "./video.routes.ts";
+import { security } from "./video.openapi.ts";
 import { problemSchema } from "./video.schemas.ts";
 
 const problem = (description: string) => ({

@@ -3,16 +3,16 @@ import { AppError } from "@video-service/errors";
 import { addressPolicy, checkUrl, UnsafeUrlError } from "@video-service/net-guard";
 import { captureTraceCarrier } from "@video-service/telemetry";
 import { createVideoJob, NothingNewError } from "../jobs/create-video-job.ts";
+import type { JobRecord } from "../jobs/job.store.ts";
 import { deleteTempObjects, notifyWebhook } from "../jobs/job-cleanup.ts";
 import { newJobId } from "../jobs/job-id.ts";
-import type { JobRecord } from "../jobs/job-store.ts";
 import { toVideoView, videoLinks } from "../jobs/job-view.ts";
 import { createMediaLibrary } from "../media/media-library.store.ts";
 import { createVoiceCatalog } from "../voices/voice-catalog.ts";
 import type { ApiDeps } from "./api.types.ts";
 import type { ApiKeyVariables } from "./api-key.middleware.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import { hashRequest } from "./idempotency.ts";
+import { hashRequest } from "./idempotency.store.ts";
 import {
   cancelVideoRoute,
   createVideoRoute,
@@ -20,10 +20,10 @@ import {
   listVideosRoute,
   retryVideoRoute,
   videoEventsRoute,
-} from "./video.routes.ts";
+} from "./video.openapi.ts";
 import type { CreateVideoRequest } from "./video.schemas.ts";
 import { streamVideoEvents } from "./video-events.sse.ts";
-import { checkVoice } from "./voices.api.ts";
+import { checkVoice } from "./voices.routes.ts";
 
 type VideosApp = OpenAPIHono<{ Variables: ApiKeyVariables }>;
 

@@ -7,7 +7,7 @@ import sharp from "sharp";
  *
  * Globals are set once, here. The file cache is off because every card is a new image and cached
  * file handles pin memory and files (immich #6542). Parallelism comes from rendering several cards
- * at once (one per core, see card-service.ts), so each image gets a single libvips thread rather
+ * at once (one per core, see card.service.ts), so each image gets a single libvips thread rather
  * than cores × cores threads competing for the same CPUs.
  */
 sharp.cache(false);

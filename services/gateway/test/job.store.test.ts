@@ -1,8 +1,8 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreateVideoRequest } from "../src/api/video.schemas.ts";
+import { JobStore } from "../src/jobs/job.store.ts";
 import { newJobId } from "../src/jobs/job-id.ts";
-import { JobStore } from "../src/jobs/job-store.ts";
 import { startRedis, type TestRedis } from "./redis.ts";
 
 const request = {

@@ -2,13 +2,13 @@ import type { TaskProtection } from "@video-service/task-protection";
 import { withParentCarrier, withSpan } from "@video-service/telemetry";
 import { DelayedError, type Job, UnrecoverableError, WaitingChildrenError, Worker, type WorkerOptions } from "bullmq";
 import type { Redis } from "ioredis";
-import { type ChunkQueue, createRenderFlow, hadParts } from "./chunk-worker.ts";
+import { type ChunkQueue, createRenderFlow, hadParts } from "./chunk.worker.ts";
 import { type JobPayload, jobCatalog } from "./jobs/catalog.ts";
 import { monitorDependencies } from "./jobs/dependency-monitor.ts";
+import { isTerminal, type JobRecord, type TransitionOptions } from "./jobs/job.store.ts";
 import type { StageName, StageState } from "./jobs/job.types.ts";
 import { deleteTempObjects, notifyWebhook } from "./jobs/job-cleanup.ts";
 import { createJobReconciler } from "./jobs/job-reconciler.ts";
-import { isTerminal, type JobRecord, type TransitionOptions } from "./jobs/job-store.ts";
 import { abortedByDrain, drainWorker, handBackJob } from "./jobs/worker-drain.ts";
 import { DeferredError } from "./pipeline/deferred-error.ts";
 import {
@@ -20,7 +20,7 @@ import {
 import { toJobError } from "./pipeline/job-error.ts";
 import type { PipelineDeps } from "./pipeline/pipeline.types.ts";
 import { DrainingError, runPipeline, StageError } from "./pipeline/run-pipeline.ts";
-import { createWebhookDeliveryWorker } from "./webhooks/webhook-delivery.ts";
+import { createWebhookDeliveryWorker } from "./webhooks/webhook-delivery.worker.ts";
 
 export interface WorkerDeps extends PipelineDeps {
   /** BullMQ's blocking connection is duplicated from it (with maxRetriesPerRequest: null). */
