@@ -259,9 +259,10 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
   });
 
   /** A job that stopped outside its processor (BullMQ gave it up, or its worker died): failed, stage ended, webhook told. */
-  const failStoppedJob = async (id: string, detail: string) => {
+  /** Fails run `run` of a job whose worker is gone; a job retried since (another run) is left alone. */
+  const failStoppedJob = async (id: string, detail: string, run?: number) => {
     const record = await jobs.get(id);
-    if (!record || isTerminal(record.status)) return;
+    if (!record || isTerminal(record.status) || (run !== undefined && record.run !== run)) return;
     const error = { stage: record.stage, title: "The job stopped", detail, retryable: true };
     // The stages the dead worker was running end in the same atomic step as the status, so no
     // reader of a failed job sees one "running".
@@ -283,6 +284,8 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       to: "failed",
       set: { error },
       endRunningStages,
+      // Atomic with the status: a retry between the read above and here makes this a no-op.
+      run: record.run,
     });
     if (!failed.ok) return;
     for (const stage of failed.endedStages ?? []) {
@@ -301,9 +304,7 @@ export async function createWorker(deps: WorkerDeps): Promise<VideoWorker> {
       if (!(await bullJob.isFailed())) return;
       const parsed = jobCatalog.renderVideo.schema.safeParse(bullJob.data);
       if (!parsed.success) return;
-      const record = await jobs.get(parsed.data.videoId);
-      if (!record || record.run !== parsed.data.run) return;
-      await failStoppedJob(record.id, err.message);
+      await failStoppedJob(parsed.data.videoId, err.message, parsed.data.run);
     })().catch((failure: unknown) => logger.error({ err: failure }, "could not record a failed job"));
   });
   worker.on("error", (err) => logger.error({ err }, "queue worker error"));

@@ -50,6 +50,23 @@ describe("JobStore on Redis", () => {
     });
   });
 
+  it("a transition for one run leaves a job retried since (a later run) alone", async () => {
+    const { id } = await jobs.create({ id: newJobId(), request, traceCarrier: {} });
+    await jobs.transition({ id, from: ["queued"], to: "failed" });
+    // The retry: run 2, queued again.
+    await jobs.transition({ id, from: ["failed"], to: "queued", set: { run: 2 } });
+    // A late handler of run 1 (BullMQ's failed event, the reconciler) must not fail run 2.
+    expect(await jobs.transition({ id, from: ["queued", "running"], to: "failed", run: 1 })).toEqual({
+      ok: false,
+      current: "queued",
+    });
+    expect(await jobs.get(id)).toMatchObject({ status: "queued", run: 2 });
+    expect(await jobs.transition({ id, from: ["queued"], to: "running", run: 2 })).toEqual({
+      ok: true,
+      previous: "queued",
+    });
+  });
+
   it("ends the running stages in the same step as the status, leaving the others as they are", async () => {
     const { id } = await jobs.create({ id: newJobId(), request, traceCarrier: {} });
     await jobs.transition({ id, from: ["queued"], to: "running" });

@@ -88,7 +88,7 @@ describe("publishing through the gateway pipeline", () => {
     const requestsBefore = fake.requests.length;
     expect((await h.call("POST", `/v1/videos/${failingId}/retry`)).status).toBe(202);
     const done = await h.waitForStatus<Job>(failingId, ["succeeded", "failed"]);
-    expect(done.status).toBe("succeeded");
+    expect(done.status, JSON.stringify(done.error)).toBe("succeeded");
     expect(fake.sessions.size).toBe(sessionsAfterFailure);
     const resumed = fake.requests.slice(requestsBefore).find((r) => r.method === "PUT");
     expect(resumed?.contentRange).toMatch(/^bytes \*\//);

@@ -27,7 +27,8 @@ export function createJobReconciler({
   queueName: string;
   jobs: JobStore;
   logger: Logger;
-  onFailed: (id: string, detail: string) => Promise<void>;
+  /** Fails that run of the job (not a later one: the job may be retried meanwhile). */
+  onFailed: (id: string, detail: string, run: number) => Promise<void>;
 }): { reconcile(): Promise<ReconcileOutcome>; close(): Promise<void> } {
   const queue = new Queue(queueName, { connection });
   return {
@@ -41,7 +42,7 @@ export function createJobReconciler({
           const state = bullJob ? await bullJob.getState() : "unknown";
           if (state === "active") continue;
           if (state === "waiting" || state === "delayed" || state === "prioritized") {
-            const moved = await jobs.transition({ id: record.id, from: ["running"], to: "queued" });
+            const moved = await jobs.transition({ id: record.id, from: ["running"], to: "queued", run: record.run });
             if (moved.ok) outcome.requeued.push(record.id);
             continue;
           }
@@ -51,6 +52,7 @@ export function createJobReconciler({
             state === "failed"
               ? `the queue gave the job up (${bullJob?.failedReason ?? "no reason recorded"})`
               : "the job's run is no longer in the queue (its worker stopped without recording an outcome)",
+            record.run,
           );
           outcome.failed.push(record.id);
         }

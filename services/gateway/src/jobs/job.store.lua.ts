@@ -17,6 +17,8 @@ local allowed = cjson.decode(ARGV[1])
 local ok = false
 for _, status in ipairs(allowed) do if status == current then ok = true end end
 if not ok then return {0, current} end
+-- Only for this run of the job, when asked (a late handler of an earlier run must not touch a retry).
+if ARGV[9] and ARGV[9] ~= '' and (redis.call('HGET', KEYS[1], 'run') or '1') ~= ARGV[9] then return {0, current} end
 local set = cjson.decode(ARGV[2])
 local del = cjson.decode(ARGV[3])
 for field, value in pairs(set) do redis.call('HSET', KEYS[1], field, value) end

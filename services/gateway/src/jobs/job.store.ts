@@ -67,6 +67,8 @@ export interface TransitionOptions {
   unset?: ("error" | "lastError" | "outputs")[];
   /** In the same atomic step, replaces each of these stages' state with the one given if it is still "running". */
   endRunningStages?: Partial<Record<StageName, StageState>>;
+  /** Only if the record is still at this run (not retried since). */
+  run?: number;
 }
 
 export type TransitionResult =
@@ -210,6 +212,7 @@ export class JobStore {
     set = {},
     unset = [],
     endRunningStages,
+    run,
   }: TransitionOptions): Promise<TransitionResult> {
     const fields: Record<string, string> = { status: to, updatedAt: this.#now().toISOString() };
     if (set.stage !== undefined) fields.stage = set.stage ?? "";
@@ -229,15 +232,14 @@ export class JobStore {
       String(this.#retentionSeconds),
       this.#prefix,
       id,
-      ...(endRunningStages
-        ? [
-            JSON.stringify(
-              Object.fromEntries(
-                Object.entries(endRunningStages).map(([stage, state]) => [`st:${stage}`, JSON.stringify(state)]),
-              ),
+      endRunningStages
+        ? JSON.stringify(
+            Object.fromEntries(
+              Object.entries(endRunningStages).map(([stage, state]) => [`st:${stage}`, JSON.stringify(state)]),
             ),
-          ]
-        : []),
+          )
+        : "",
+      run === undefined ? "" : String(run),
     )) as [number, string, string[]?] | null;
     if (result === null) return { ok: false, current: undefined };
     const [ok, status, ended] = result;
