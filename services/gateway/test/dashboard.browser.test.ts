@@ -199,6 +199,24 @@ describe("the dashboard in a browser", () => {
     expect(await page.locator(".jobs-table tbody").textContent()).toContain("never ends");
   });
 
+  it("a job running again says, quietly, what failed before", async () => {
+    h.renderer.behaviour.render = "fail";
+    const id = await createJob("A story retried while its render hangs");
+    await h.waitForStatus(id, ["failed"]);
+    h.renderer.behaviour.render = "hang";
+    await page.goto(`/#/jobs/${id}`);
+    await page.getByText("What to do:").waitFor();
+    await page.getByRole("button", { name: "Retry" }).click();
+    const info = page.locator(".error-slot .alert-info");
+    await info.waitFor({ timeout: 20_000 });
+    expect(await info.textContent()).toContain("Trying again after: Render failed");
+    expect(await page.locator(".error-slot .alert-error").count()).toBe(0);
+    await checkPage("job-retrying");
+    expect((await h.call("DELETE", `/v1/videos/${id}`)).status).toBe(202);
+    await h.waitForStatus(id, ["cancelled"]);
+    h.renderer.behaviour.render = "ok";
+  });
+
   it("makes a video from a trend", async () => {
     await page.goto("/#/trends");
     await page.getByLabel("Subreddits").fill("tifu");
