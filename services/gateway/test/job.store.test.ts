@@ -1,15 +1,15 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { CreateVideoRequest } from "../src/api/video.schemas.ts";
 import { JobStore } from "../src/jobs/job.store.ts";
 import { newJobId } from "../src/jobs/job-id.ts";
+import type { VideoRequest } from "../src/jobs/video-request.types.ts";
 import { startRedis, type TestRedis } from "./redis.ts";
 
 const request = {
   source: { type: "text", title: "A story", comments: [] },
   format: "short",
   style: { theme: "dark", captions: "word" },
-} satisfies CreateVideoRequest;
+} satisfies VideoRequest;
 
 describe("JobStore on Redis", () => {
   let server: TestRedis;

@@ -2,10 +2,11 @@ import { silentLogger } from "@video-service/logger";
 import { describe, expect, it } from "vitest";
 import { createVideoRequestSchema } from "../src/api/video.schemas.ts";
 import { gatewayConfigSchema } from "../src/config.ts";
+import type { YoutubePublishRequest } from "../src/jobs/video-request.types.ts";
 import { mediaCreditLines } from "../src/media/media-choice.ts";
 import type { Story } from "../src/script/index.ts";
 import { createYoutubePublisherFromConfig } from "../src/youtube/index.ts";
-import { buildVideoResource, cutAtWord, fitTags, type YoutubePublishRequest } from "../src/youtube/video-metadata.ts";
+import { buildVideoResource, cutAtWord, fitTags } from "../src/youtube/video-metadata.ts";
 import { parseGoogleError, youtubeError } from "../src/youtube/youtube-errors.ts";
 
 const defaults: YoutubePublishRequest = { privacy: "private", madeForKids: false, notifySubscribers: true };

@@ -9,6 +9,7 @@ import {
   voiceSchema,
 } from "@video-service/contracts";
 import { JOB_STATUSES, type JobError, STAGE_NAMES, STAGE_STATUSES, type StageState } from "../jobs/job.types.ts";
+import type { VideoRequest } from "../jobs/video-request.types.ts";
 import { GENERATED_BACKGROUND } from "../media/media-choice.ts";
 import { SOURCE_TYPES } from "../sources/index.ts";
 import { plainText, singleLineText } from "./text.schemas.ts";
@@ -187,6 +188,9 @@ export const createVideoRequestSchema = z
     },
   });
 export type CreateVideoRequest = z.infer<typeof createVideoRequestSchema>;
+// Every request the API accepts is a request the pipeline can run (the domain's VideoRequest).
+const requestFitsDomain: CreateVideoRequest extends VideoRequest ? true : false = true;
+void requestFitsDomain;
 
 export const jobStatusSchema = z.enum(JOB_STATUSES);
 export const stageNameSchema = z.enum(STAGE_NAMES);

@@ -2,7 +2,6 @@ import { AppError } from "@video-service/errors";
 import type { Logger } from "@video-service/logger";
 import { TimeoutError, withTimeout } from "@video-service/retry";
 import { captureTraceCarrier } from "@video-service/telemetry";
-import type { CreateVideoRequest } from "../api/video.schemas.ts";
 import { resolveMediaChoices } from "../media/media-choice.ts";
 import type { MediaLibrary } from "../media/media-library.store.ts";
 import { asRedditProblem } from "../trends/reddit-problems.ts";
@@ -11,6 +10,7 @@ import type { UsedPostStore } from "../trends/used-posts.ts";
 import { JobNotCreatedError, type JobRecord, type JobStore } from "./job.store.ts";
 import { newJobId } from "./job-id.ts";
 import type { VideoQueue } from "./video-queue.ts";
+import type { VideoRequest } from "./video-request.types.ts";
 
 /** What creating a Reddit job needs; absent when Reddit is not configured. */
 export interface RedditJobDeps {
@@ -50,7 +50,7 @@ export interface CreatedVideoJob {
   post?: TrendCandidate | { id: string; fullname: string } | undefined;
 }
 
-type RedditSource = Extract<CreateVideoRequest["source"], { type: "reddit" }>;
+type RedditSource = Extract<VideoRequest["source"], { type: "reddit" }>;
 
 /**
  * Creates a video job and queues its first run: the one code path of `POST /v1/videos` and of
@@ -69,7 +69,7 @@ export async function createVideoJob(
     owner,
     maxUnfinished,
   }: {
-    request: CreateVideoRequest;
+    request: VideoRequest;
     id?: string;
     traceCarrier?: Record<string, string>;
     /** The API key's id; its unfinished jobs are capped at `maxUnfinished` (0: no cap). */

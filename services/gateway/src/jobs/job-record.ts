@@ -1,7 +1,7 @@
-import type { CreateVideoRequest } from "../api/video.schemas.ts";
 import type { WebhookDelivery } from "../pipeline/webhook.ts";
 import type { JobOutputs, JobRecord } from "./job.store.ts";
 import { type JobError, type JobStatus, STAGE_NAMES, type StageName, type StageState } from "./job.types.ts";
+import type { VideoRequest } from "./video-request.types.ts";
 
 /** A stage that has not run; every stage of a new job. */
 export const pendingStage = (): StageState => ({
@@ -28,7 +28,7 @@ export function parseRecord(hash: Record<string, string>): JobRecord {
     stages,
     createdAt: hash.createdAt ?? "",
     updatedAt: hash.updatedAt ?? "",
-    request: parseJson<CreateVideoRequest>(hash.request) as CreateVideoRequest,
+    request: parseJson<VideoRequest>(hash.request) as VideoRequest,
     run: Number(hash.run ?? 1),
     traceCarrier: parseJson<Record<string, string>>(hash.traceCarrier) ?? {},
   };

@@ -1,9 +1,9 @@
 import type { Redis } from "ioredis";
-import type { CreateVideoRequest } from "../api/video.schemas.ts";
 import type { WebhookDelivery } from "../pipeline/webhook.ts";
 import { CREATE_SCRIPT, HSET_EXISTING_SCRIPT, TRANSITION_SCRIPT } from "./job.store.lua.ts";
 import { type JobError, type JobStatus, STAGE_NAMES, type StageName, type StageState } from "./job.types.ts";
 import { parseRecord, pendingStage } from "./job-record.ts";
+import type { VideoRequest } from "./video-request.types.ts";
 
 /** What the render produced, by key; URLs are signed when a client reads the job. */
 export interface JobOutputs {
@@ -35,7 +35,7 @@ export interface JobRecord {
   outputs?: JobOutputs;
   createdAt: string;
   updatedAt: string;
-  request: CreateVideoRequest;
+  request: VideoRequest;
   /** Increments on every retry; the BullMQ job id of a run is `${id}-${run}`. */
   run: number;
   /** W3C/X-Ray trace context captured at POST time, so the worker's spans join the request's trace. */
@@ -147,7 +147,7 @@ export class JobStore {
    */
   async create(options: {
     id: string;
-    request: CreateVideoRequest;
+    request: VideoRequest;
     traceCarrier: Record<string, string>;
     owner?: string | undefined;
     acceptBy?: number | undefined;

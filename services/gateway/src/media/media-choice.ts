@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { type MediaItem, type MediaKind, RANDOM_MEDIA } from "@video-service/contracts";
 import { AppError } from "@video-service/errors";
-import type { CreateVideoRequest } from "../api/video.schemas.ts";
+import type { VideoRequest } from "../jobs/video-request.types.ts";
 import type { MediaLibrary } from "./media-library.store.ts";
 
 /** `style.background` of the generated backdrop drawn for each story: the default. */
@@ -36,10 +36,7 @@ export async function findBackground(library: MediaLibrary, name: string): Promi
  * 422 before anything is queued. "random" with nothing uploaded falls back to what a request
  * without the choice gets: the generated background, no music.
  */
-export async function resolveMediaChoices(
-  library: MediaLibrary,
-  request: CreateVideoRequest,
-): Promise<CreateVideoRequest> {
+export async function resolveMediaChoices(library: MediaLibrary, request: VideoRequest): Promise<VideoRequest> {
   let { style, music } = request;
   const background = style.background;
   if (background === RANDOM_MEDIA) {

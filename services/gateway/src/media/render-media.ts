@@ -7,7 +7,7 @@ import {
   variantForCanvas,
 } from "@video-service/contracts";
 import { AppError } from "@video-service/errors";
-import type { CreateVideoRequest } from "../api/video.schemas.ts";
+import type { VideoRequest } from "../jobs/video-request.types.ts";
 import { findBackground, GENERATED_BACKGROUND, type MediaCredit } from "./media-choice.ts";
 import type { MediaLibrary } from "./media-library.store.ts";
 
@@ -22,7 +22,7 @@ export interface RenderMedia {
 }
 
 /** True when the request's background is a library item (its cards are then drawn transparent). */
-export function usesLibraryBackground(request: CreateVideoRequest): boolean {
+export function usesLibraryBackground(request: VideoRequest): boolean {
   const background = request.style.background;
   return background !== undefined && background !== GENERATED_BACKGROUND;
 }
@@ -48,7 +48,7 @@ function fileFor(item: MediaItem, variant: string): string {
 /** Looks up the library items a (resolved) request uses. */
 export async function renderMediaFor(options: {
   library: MediaLibrary;
-  request: CreateVideoRequest;
+  request: VideoRequest;
   format: Format;
   jobId: string;
   videoSeconds: number;

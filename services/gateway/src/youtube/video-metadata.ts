@@ -1,8 +1,6 @@
 import type { Format } from "@video-service/contracts";
-import type { CreateVideoRequest } from "../api/video.schemas.ts";
+import type { YoutubePublishRequest } from "../jobs/video-request.types.ts";
 import type { Story } from "../script/index.ts";
-
-export type YoutubePublishRequest = NonNullable<CreateVideoRequest["publish"]>["youtube"];
 
 /** The `video` resource sent with videos.insert (`part=snippet,status`). */
 export interface YoutubeVideoResource {

@@ -1,6 +1,6 @@
 import type { Format } from "@video-service/contracts";
-import type { CreateVideoRequest } from "../../api/video.schemas.ts";
 import type { JobStore } from "../../jobs/job.store.ts";
+import type { VideoRequest } from "../../jobs/video-request.types.ts";
 import { type MediaCredit, mediaCreditLines } from "../../media/media-choice.ts";
 import type { Story } from "../../script/index.ts";
 import { buildVideoResource } from "../../youtube/video-metadata.ts";
@@ -27,7 +27,7 @@ export async function publishVideo({
   onProgress,
 }: {
   jobId: string;
-  request: CreateVideoRequest;
+  request: VideoRequest;
   story: Story;
   format: Format;
   videoKey: string;

@@ -7,7 +7,7 @@ import {
   timelineFrames,
 } from "@video-service/contracts";
 import type { ObjectStore } from "@video-service/object-store";
-import type { CreateVideoRequest } from "../../api/video.schemas.ts";
+import type { VideoRequest } from "../../jobs/video-request.types.ts";
 import { type MediaCredit, mediaCreditLines } from "../../media/media-choice.ts";
 import type { MediaLibrary } from "../../media/media-library.store.ts";
 import { renderMediaFor } from "../../media/render-media.ts";
@@ -75,7 +75,7 @@ export async function renderVideo({
   narrations: Record<string, SegmentNarration>;
   cardKeys: Record<string, string>;
   thumbnailCacheKey: string;
-  request: CreateVideoRequest;
+  request: VideoRequest;
   story: Story;
   createdAt: string;
   renderer: RendererClient;
@@ -180,7 +180,7 @@ function videoMetadata({
 }: {
   jobId: string;
   format: Format;
-  request: CreateVideoRequest;
+  request: VideoRequest;
   story: Story;
   createdAt: string;
   media: MediaInfo;
