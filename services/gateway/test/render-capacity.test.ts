@@ -16,14 +16,14 @@ const noSpeech = { name: "espeak" as const, synthesize: () => Promise.reject(new
 
 /**
  * Capacity discovery over real HTTP: three REAL renderer apps (their own /readyz) stand for three
- * renderer tasks behind a Cloud Map name. A resolver stub gives the name the tasks' addresses
- * (as awsvpc tasks have in their subnet, and one where no task is any more); those addresses are
- * only names here: the test maps each to its renderer's port on 127.0.0.1, and the address of the
- * task that went away to a port where nothing listens. Nothing is sent anywhere but 127.0.0.1.
+ * renderer tasks behind a Cloud Map name. A resolver stub answers the name with one entry per
+ * task (and one for a task that is gone); the entries are labels, not addresses: the test maps
+ * each to its renderer's port on 127.0.0.1, and the gone task's to a port where nothing listens.
+ * Nothing is sent anywhere but 127.0.0.1.
  */
 describe("the render capacity the gateway discovers", () => {
-  const addresses = ["10.0.1.11", "10.0.1.12", "10.0.1.13"];
-  const gone = "10.0.1.19";
+  const addresses = ["task-a", "task-b", "task-c"];
+  const gone = "task-gone";
   const slots = [2, 1, 3];
   const servers: RunningServer[] = [];
   const admissions: RenderAdmission[] = [];
